@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// One-stop setup for a fresh clone: dependencies, compiled TypeScript, the pinned OPA CLI, the policy
+// bundle; with --tests also PostgreSQL (started when down) and Debian's Chromium for the browser test.
+// Idempotent and quick when everything is already in place.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const forTests = process.argv.includes('--tests')
+const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts })
+const step = (text) => process.stderr.write(`[setup] ${text}\n`)
+
+function newer(a, b) {
+  return !existsSync(b) || statSync(a).mtimeMs > statSync(b).mtimeMs
+}
+
+if (newer(join(root, 'package-lock.json'), join(root, 'node_modules', '.package-lock.json'))) {
+  step('installing npm dependencies (npm ci)')
+  run('npm', ['ci', '--no-audit', '--no-fund'])
+}
+
+step('compiling TypeScript')
+run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'])
+
+step('building the policy bundle (builds the pinned OPA CLI on first use; may take minutes)')
+run(process.execPath, [join(root, 'bin', 'arbiter.js'), 'policy', 'build', '--quiet'])
+
+if (forTests) {
+  const ready = spawnSync('pg_isready', ['-h', '127.0.0.1', '-p', '5432', '-q'])
+  if (ready.status !== 0) {
+    step('starting PostgreSQL')
+    const versions = execFileSync('ls', ['/etc/postgresql']).toString().trim().split('\n')
+    run('pg_ctlcluster', ['--skip-systemctl-redirect', versions[0], 'main', 'start'])
+  }
+  if (!existsSync('/usr/bin/chromium')) {
+    step('installing Debian chromium for the browser test')
+    run('apt-get', ['update', '-qq'])
+    run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], {
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    })
+  }
+}
+step('ready')

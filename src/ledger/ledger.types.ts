@@ -1,0 +1,76 @@
+/**
+ * Ledger entry format v1 (see docs/ledger-format.md). `hash` is the lowercase hex SHA-256 of the
+ * RFC 8785 form of the entry without `hash`.
+ */
+export interface LedgerEntry {
+  readonly v: 1
+  readonly chain: string
+  readonly seq: number
+  readonly ts: string
+  readonly type: string
+  readonly body: Record<string, unknown>
+  readonly prev: string
+  readonly hash: string
+}
+
+/** The entry object that is hashed: a {@link LedgerEntry} without `hash`. */
+export type UnhashedEntry = Omit<LedgerEntry, 'hash'>
+
+/** `prev` of the first entry of every chain. */
+export const GENESIS_PREV = '0'.repeat(64)
+
+/** Entry types Arbiter writes. Other strings are allowed (the format does not close the set). */
+export type KnownEntryType =
+  | 'decision'
+  | 'outcome'
+  | 'approval_request'
+  | 'approval'
+  | 'conflict'
+  | 'policy_loaded'
+  | 'runtime_event'
+
+/** What a caller asks to append; `seq`, `ts`, `prev` and `hash` are assigned by the ledger. */
+export interface AppendRequest {
+  readonly chain: string
+  readonly type: string
+  readonly body: Record<string, unknown>
+}
+
+/** A signed statement that entry `seq` of `chain` had hash `hash` at time `ts`. */
+export interface Checkpoint {
+  readonly chain: string
+  readonly seq: number
+  readonly hash: string
+  readonly ts: string
+  readonly key_id: string
+  /** Base64 Ed25519 signature over `arbiter-checkpoint v1\n<chain>\n<seq>\n<hash>\n<ts>\n`. */
+  readonly sig: string
+}
+
+export interface ChainHead {
+  readonly chain: string
+  readonly seq: number
+  readonly hash: string
+}
+
+/**
+ * The append-only ledger as the guard and server use it. Implemented by `KyselyLedgerStore`
+ * on PostgreSQL and PGlite alike.
+ */
+export interface Ledger {
+  /** Appends one entry; resolves only after the transaction holding it has committed. */
+  append(request: AppendRequest): Promise<LedgerEntry>
+  /** The newest entry of a chain, or null for an empty/unknown chain. */
+  head(chain: string): Promise<ChainHead | null>
+  /** Streams a chain's entries in seq order, in constant memory. */
+  entries(chain: string, range?: { fromSeq?: number; toSeq?: number }): AsyncIterable<LedgerEntry>
+  /** Entries whose body has `field` equal to `value` (indexed for decision_id, event_id, approval_id). */
+  findByBodyField(
+    field: 'decision_id' | 'event_id' | 'approval_id',
+    value: string,
+    filter?: { chain?: string; type?: string },
+  ): Promise<LedgerEntry[]>
+  /** Every chain with its head. */
+  listChains(): Promise<ChainHead[]>
+  close(): Promise<void>
+}

@@ -1,0 +1,39 @@
+import type { ColumnType, Generated } from 'kysely'
+
+/**
+ * Tables of the ledger as Kysely sees them. `body` is PostgreSQL `json` (not `jsonb`): it keeps the
+ * text as written and accepts `\u0000`, which jsonb rejects and tool arguments may contain.
+ * `ts` is the exact RFC 3339 string that was hashed.
+ */
+export interface LedgerEntriesTable {
+  chain: string
+  seq: ColumnType<string, number | string | bigint, never>
+  ts: string
+  type: string
+  body: ColumnType<unknown, string, never>
+  prev: string
+  hash: string
+}
+
+export interface LedgerHeadsTable {
+  chain: string
+  seq: ColumnType<string, number | string | bigint, number | string | bigint>
+  hash: string
+}
+
+export interface LedgerCheckpointsTable {
+  id: Generated<string>
+  chain: string
+  seq: ColumnType<string, number | string | bigint, never>
+  hash: string
+  ts: string
+  key_id: string
+  sig: string
+  public_key: string
+}
+
+export interface LedgerDatabase {
+  ledger_entries: LedgerEntriesTable
+  ledger_heads: LedgerHeadsTable
+  ledger_checkpoints: LedgerCheckpointsTable
+}

@@ -1,0 +1,11 @@
+export {
+  CanonicalJsonError,
+  type CanonicalJsonErrorCode,
+  canonicalJson,
+  sha256Hex,
+} from './canonical-json.js'
+export { type Clock, FixedClock, systemClock, toRfc3339Millis } from './clock.js'
+export { ArbiterError, describeError, ValidationError, type ValidationErrorCode } from './errors.js'
+export { type IdFactory, randomIds } from './ids.js'
+export { createLogger, type Logger, silentLogger } from './logger.js'
+export { parseWith } from './zod-issues.js'

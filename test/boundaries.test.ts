@@ -1,0 +1,66 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { dirname, join, relative, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+
+const srcRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'src')
+
+/** Which top-level folders of src/ each folder may import from (besides itself). */
+const allowed: Record<string, readonly string[]> = {
+  shared: [],
+  policy: ['shared'],
+  ledger: ['shared'],
+  guard: ['shared', 'policy', 'ledger'],
+  adapters: ['shared', 'guard'],
+  server: ['shared', 'guard', 'ledger', 'policy'],
+  demo: ['shared', 'guard', 'ledger', 'policy', 'adapters'],
+  cli: ['shared', 'guard', 'ledger', 'policy', 'adapters', 'server', 'demo'],
+  '.': ['shared', 'guard', 'ledger', 'policy', 'adapters', 'server'],
+}
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name)
+    if (statSync(path).isDirectory()) return tsFiles(path)
+    return path.endsWith('.ts') ? [path] : []
+  })
+}
+
+function topFolder(file: string): string {
+  const rel = relative(srcRoot, file)
+  return rel.includes('/') ? rel.split('/')[0]! : '.'
+}
+
+const importPattern = /(?:import|export)[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g
+
+describe('module boundaries', () => {
+  const edges = tsFiles(srcRoot).flatMap((file) => {
+    const text = readFileSync(file, 'utf8')
+    return [...text.matchAll(importPattern)].map((m) => {
+      const target = resolve(dirname(file), (m[1] ?? m[2])!)
+      return { file: relative(srcRoot, file), from: topFolder(file), to: topFolder(target), target }
+    })
+  })
+
+  it('finds the source files', () => {
+    expect(edges.length).toBeGreaterThan(10)
+  })
+
+  it('only imports downward (shared <- policy, ledger <- guard <- adapters, server <- cli)', () => {
+    const backwards = edges.filter(
+      (e) => e.from !== e.to && e.to !== '.' && !(allowed[e.from] ?? []).includes(e.to),
+    )
+    expect(backwards.map((e) => `${e.file} -> ${e.to}`)).toEqual([])
+  })
+
+  it('enters another folder only through its index.ts (adapters/<runtime> count as folders)', () => {
+    const sideDoors = edges.filter((e) => {
+      if (e.from === e.to || e.to === '.') return false
+      const rel = relative(srcRoot, e.target)
+      const parts = rel.split('/')
+      const depth = e.to === 'adapters' ? 3 : 2
+      return !(parts.length === depth && parts[depth - 1] === 'index.js')
+    })
+    expect(sideDoors.map((e) => `${e.file} -> ${relative(srcRoot, e.target)}`)).toEqual([])
+  })
+})
