@@ -1,0 +1,59 @@
+# Shared helpers: JSON pointers into input.arguments and one walk over the arguments that the
+# secret, redaction and PHI rules all reuse (a rule's value is computed once per evaluation).
+package arbiter.common
+
+# The calling agent's entry in data.agents (undefined for an unknown agent).
+agent := data.agents[input.agent.id]
+
+# RFC 6901 pointer for a walk() path: ["to", 0, "a/b"] -> "/to/0/a~1b".
+pointer(path) := concat("", ["/", concat("/", [token(k) | some k in path])])
+
+token(k) := replace(replace(k, "~", "~0"), "/", "~1") if is_string(k)
+
+token(k) := format_int(k, 10) if is_number(k)
+
+# One walk over the arguments: every node below the root, by pointer, as [field name or index, value].
+argument_nodes[pointer(path)] := [path[count(path) - 1], value] if {
+	walk(input.arguments, [path, value])
+	count(path) > 0
+}
+
+# Every string anywhere in the arguments, by pointer.
+argument_strings[ptr] := value if {
+	some ptr, [_, value] in argument_nodes
+	is_string(value)
+}
+
+# The lower-cased name of every field anywhere in the arguments, by pointer.
+argument_fields[ptr] := lower(key) if {
+	some ptr, [key, _] in argument_nodes
+	is_string(key)
+}
+
+# Numbers in messages without sprintf (a slow host call in opa-wasm).
+num(x) := json.marshal(x)
+
+# Any value in a message; undefined values would silently drop the whole reason.
+show(obj, key) := json.marshal(object.get(obj, key, null))
+
+# Regex compilation in OPA-WASM is not cached between evaluations and costs tens of microseconds per
+# pattern, so every pattern in data is gated by a cheap test first and its regex only confirms:
+#   markers:      one of these literals occurs in the string ("MRN-", "AKIA", ...)
+#   digit_shapes: the string's shape (see shape_of) contains one of these ("###-##-####")
+matches(pattern, value, _) if {
+	some marker in pattern.markers
+	contains(value, marker)
+	regex.match(pattern.regex, value)
+}
+
+matches(pattern, value, shape) if {
+	some digits in pattern.digit_shapes
+	contains(shape, digits)
+	regex.match(pattern.regex, value)
+}
+
+# The string with every digit replaced by "#": "MRN-004211" -> "MRN-######". Callers compute it once
+# per string, before looping over patterns.
+shape_of(value) := strings.replace_n(digit_mask, value)
+
+digit_mask := {d: "#" | some d in ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]}

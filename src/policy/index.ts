@@ -1,0 +1,35 @@
+// Front door of the policy module: bundle building (OPA toolchain), loading and evaluation.
+export {
+  type BuildBundleOptions,
+  type BuiltBundle,
+  buildBundle,
+  DEFAULT_BUNDLE_PATH,
+  DEFAULT_POLICIES_DIR,
+} from './bundle-builder.js'
+export { type BundleContents, MAX_BUNDLE_BYTES, parseBundle, readBundle } from './bundle-loader.js'
+export {
+  type LoadPolicyEngineOptions,
+  loadPolicyEngine,
+  type ReloadablePolicyEngine,
+  type ReloadEvent,
+} from './engine.js'
+export { PolicyError, type PolicyErrorCode } from './errors.js'
+export { createEvaluator, type Evaluator, HOST_BUILTINS } from './evaluator.js'
+export { type BundleManifest, bundleManifestSchema, DECISION_ENTRYPOINT } from './manifest.js'
+export { arbiterRoot, pinnedOpaPath, resolveOpaBinary } from './opa-toolchain.js'
+export {
+  ARBITER_RULES,
+  type BundleInfo,
+  type Decision,
+  type DecisionAction,
+  decisionActionSchema,
+  decisionSchema,
+  type PolicyEngine,
+  type PolicyEvaluation,
+  type Reason,
+  reasonSchema,
+  type ToolCallInput,
+  toolCallInputSchema,
+} from './policy.types.js'
+export { type PolicyCheckStep, type PolicyTestReport, testPolicies } from './policy-tester.js'
+export { computePolicyRevision, treeHash } from './revision.js'
