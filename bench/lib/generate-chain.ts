@@ -1,0 +1,60 @@
+import { type Kysely, sql } from 'kysely'
+import { GENESIS_PREV } from '../../src/ledger/index.js'
+import { canonicalJson } from '../../src/shared/index.js'
+import { hashRow, sampleDecisionBody, type UnhashedRow } from './rows.js'
+
+const BATCH = 5_000
+/** Batches in flight at once: Node hashes the next batch while PostgreSQL inserts earlier ones. */
+const IN_FLIGHT = 3
+
+/**
+ * Writes a valid `n`-entry chain straight into `ledger_entries` (and its head), hashing every entry in
+ * Node exactly as the v1 format says, in batched `INSERT … SELECT unnest(…)` statements. This is only
+ * how the verification fixture is made fast; the verifier then reads it back like any other chain.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: writes the fixed schema directly, below Arbiter's typed store
+export async function generateChain(db: Kysely<any>, chain: string, n: number): Promise<void> {
+  let prev = GENESIS_PREV
+  const inFlight = new Set<Promise<unknown>>()
+  const base = Date.parse('2026-11-25T00:00:00.000Z')
+  for (let start = 1; start <= n; start += BATCH) {
+    const count = Math.min(BATCH, n - start + 1)
+    const seqs: number[] = []
+    const tss: string[] = []
+    const bodies: string[] = []
+    const prevs: string[] = []
+    const hashes: string[] = []
+    for (let k = 0; k < count; k++) {
+      const seq = start + k
+      const row: UnhashedRow = {
+        v: 1,
+        chain,
+        seq,
+        ts: new Date(base + seq).toISOString(),
+        type: 'decision',
+        body: sampleDecisionBody(seq),
+        prev,
+      }
+      const hash = hashRow(row)
+      seqs.push(seq)
+      tss.push(row.ts)
+      // Stored as Arbiter stores it: the canonical text.
+      bodies.push(canonicalJson(row.body))
+      prevs.push(prev)
+      hashes.push(hash)
+      prev = hash
+    }
+    // Rows of a batch are final once hashed, so batches may land in any order and in parallel.
+    const insert = sql`INSERT INTO ledger_entries (chain, seq, ts, type, body, prev, hash)
+      SELECT ${chain}, s, t, 'decision', b::json, p, h
+      FROM unnest(${seqs}::bigint[], ${tss}::text[], ${bodies}::text[], ${prevs}::text[], ${hashes}::text[])
+        AS u(s, t, b, p, h)`
+      .execute(db)
+      .finally(() => inFlight.delete(insert))
+    inFlight.add(insert)
+    if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight)
+  }
+  await Promise.all(inFlight)
+  await sql`INSERT INTO ledger_heads (chain, seq, hash) VALUES (${chain}, ${n}, ${prev})
+    ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`.execute(db)
+}

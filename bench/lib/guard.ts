@@ -1,0 +1,23 @@
+// The harness's door to Arbiter's guard (front door only).
+import { createGuard } from '../../src/guard/index.js'
+import type { PolicyEngine } from '../../src/policy/index.js'
+import type { BenchStore } from './store.js'
+
+export type { PolicyEngine }
+
+/** The guard as the benchmark drives it: one guarded call around a no-op tool. */
+export interface BenchGuard {
+  call(input: unknown): Promise<unknown>
+}
+
+/** A guard on `store`'s ledger with the bench's engine, writing to `chain`. */
+export function createBenchGuard(engine: PolicyEngine, store: BenchStore, chain: string): BenchGuard {
+  const guard = createGuard({
+    policy: engine,
+    ledger: store.ledger,
+    chain,
+    redactionKey: 'bench-redaction-key',
+  })
+  const noop = () => undefined
+  return { call: (input) => guard.execute(input, noop) }
+}

@@ -1,0 +1,101 @@
+import { resolve } from 'node:path'
+
+export const SECTIONS = ['decision', 'guard', 'append', 'verify', 'multiprocess'] as const
+export type Section = (typeof SECTIONS)[number]
+export type BackendName = 'postgres' | 'pglite'
+
+/** Everything a run is parameterised by; `--quick` shrinks sizes so a smoke run takes under a minute. */
+export interface BenchOptions {
+  readonly quick: boolean
+  readonly sections: ReadonlySet<Section>
+  readonly backends: ReadonlySet<BackendName>
+  readonly serverUrl: string
+  /** A prebuilt WASM bundle to measure (`--bundle`); by default the run builds one from `policiesDir`. */
+  readonly bundlePath: string | null
+  /** Sources of the bundle; the OPA server baseline builds its Rego bundle from them. */
+  readonly policiesDir: string
+  readonly resultsPath: string
+  /** Decision samples per engine. */
+  readonly decisionSamples: number
+  /** Guarded-call latency samples at concurrency 1. */
+  readonly guardSamples: number
+  /** Measured window of each throughput point, and its warm-up. */
+  readonly windowMs: number
+  readonly warmupMs: number
+  readonly concurrencies: readonly number[]
+  readonly verifyEntries: number
+  /**
+   * PGlite's chain is shorter by default: writing it is ~10x slower than on PostgreSQL (minutes for a
+   * million), and verification streams in constant memory, so its rate does not depend on the length.
+   */
+  readonly verifyEntriesPglite: number
+  readonly multiProcessSeconds: number
+  /** PostgreSQL connections the harness gives each store (Arbiter's and the baselines' alike). */
+  readonly poolSize: number
+}
+
+const root = resolve(import.meta.dirname, '..', '..')
+
+/** Parses `npm run bench -- [--quick] [--only a,b] [--backends postgres,pglite]`. */
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const flag = (name: string): boolean => argv.includes(name)
+  const value = (name: string): string | undefined => {
+    const i = argv.indexOf(name)
+    return i >= 0 ? argv[i + 1] : undefined
+  }
+  const quick = flag('--quick')
+  const only = value('--only')
+  const sections = new Set<Section>(
+    only ? only.split(',').map((s) => pick(s.trim(), SECTIONS, '--only')) : SECTIONS,
+  )
+  const backendList = value('--backends')
+  const backends = new Set<BackendName>(
+    backendList
+      ? backendList.split(',').map((s) => pick(s.trim(), ['postgres', 'pglite'] as const, '--backends'))
+      : ['postgres', 'pglite'],
+  )
+  const verifyOverride = value('--verify-entries')
+  const verifyPgliteOverride = value('--verify-entries-pglite')
+  return {
+    quick,
+    sections,
+    backends,
+    serverUrl:
+      process.env.DATABASE_URL ??
+      process.env.ARBITER_TEST_DATABASE_URL ??
+      'postgres://postgres@127.0.0.1:5432/test',
+    bundlePath: value('--bundle') ? resolve(value('--bundle') as string) : null,
+    policiesDir: resolve(root, value('--policies') ?? 'policies'),
+    resultsPath: resolve(root, 'bench', 'results.json'),
+    decisionSamples: quick ? 5_000 : 50_000,
+    guardSamples: quick ? 200 : 3_000,
+    windowMs: quick ? 500 : 5_000,
+    warmupMs: quick ? 150 : 1_500,
+    concurrencies: [1, 16, 256],
+    verifyEntries: verifyOverride
+      ? positiveInt(verifyOverride, '--verify-entries')
+      : quick
+        ? 10_000
+        : 1_000_000,
+    verifyEntriesPglite: verifyPgliteOverride
+      ? positiveInt(verifyPgliteOverride, '--verify-entries-pglite')
+      : quick
+        ? 10_000
+        : 200_000,
+    multiProcessSeconds: quick ? 1.5 : 8,
+    poolSize: positiveInt(value('--pool') ?? '20', '--pool'),
+  }
+}
+
+function pick<T extends string>(value: string, allowed: readonly T[], what: string): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T
+  throw new Error(`${what}: expected one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`)
+}
+
+function positiveInt(value: string, what: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${what}: expected a positive integer, got ${value}`)
+  return n
+}
+
+export const repoRoot = root

@@ -1,0 +1,211 @@
+import type { AppendResult } from '../sections/append.js'
+import type { DecisionResult } from '../sections/decision.js'
+import type { GuardResult } from '../sections/guard.js'
+import type { MultiProcessResult } from '../sections/multi-process.js'
+import type { VerifyResult } from '../sections/verify.js'
+import type { MachineInfo } from './machine.js'
+
+/** Everything one run measured; written to bench/results.json. */
+export interface BenchResults {
+  readonly startedAt: string
+  finishedAt?: string
+  readonly mode: 'quick' | 'full'
+  readonly machine: MachineInfo
+  readonly parameters: Record<string, unknown>
+  decision?: DecisionResult
+  guard: GuardResult[]
+  append: AppendResult[]
+  verify: VerifyResult[]
+  multiProcess?: MultiProcessResult
+  targets: TargetCheck[]
+  errors: { section: string; backend?: string; message: string }[]
+}
+
+export interface TargetCheck {
+  readonly item: number
+  readonly target: string
+  readonly measured: string
+  readonly status: 'PASS' | 'MISS' | 'NOT RUN'
+}
+
+/** Compares the measurements with the targets of issue 6. */
+export function checkTargets(r: BenchResults): TargetCheck[] {
+  const out: TargetCheck[] = []
+  const check = (item: number, target: string, measured: string | undefined, ok: boolean | undefined) =>
+    out.push({
+      item,
+      target,
+      measured: measured ?? '—',
+      status: ok === undefined ? 'NOT RUN' : ok ? 'PASS' : 'MISS',
+    })
+  const d = r.decision
+  check(
+    1,
+    'decision p50 ≤ 50 µs (in-process)',
+    d && `${fmt(d.inProcess.p50Us, 1)} µs`,
+    d && d.inProcess.p50Us <= 50,
+  )
+  check(1, 'OPA server p50 / in-process p50 ≥ 10×', d && `${fmt(d.ratioP50, 1)}×`, d && d.ratioP50 >= 10)
+  const pgGuard = r.guard.find((g) => g.backend === 'postgres')
+  const g256 = pgGuard?.throughput.find((t) => t.concurrency === 256)
+  check(
+    2,
+    'guarded calls/s at c=256 on PostgreSQL ≥ 5,000',
+    g256 && `${fmt(g256.opsPerSec)}/s`,
+    g256 && g256.opsPerSec >= 5000,
+  )
+  for (const a of r.append) {
+    const p = a.points.find((x) => x.concurrency === 256)
+    check(
+      3,
+      `${a.backend}: Arbiter append ≥ 20× naive at c=256`,
+      p && `${fmt(p.vsNaive, 1)}×`,
+      p && p.vsNaive >= 20,
+    )
+    check(
+      3,
+      `${a.backend}: Arbiter append ≥ 0.5× plain INSERT at c=256`,
+      p && `${fmt(p.vsPlain, 2)}×`,
+      p && p.vsPlain >= 0.5,
+    )
+  }
+  for (const v of r.verify) {
+    const label = `${v.backend}: verify ${fmt(v.entries)} entries`
+    check(
+      4,
+      `${label} ≥ 200,000 entries/s (valid chain)`,
+      `${fmt(v.entriesPerSec)}/s`,
+      v.valid && v.entriesPerSec >= 200_000,
+    )
+    check(4, `${label}: peak RSS < 150 MB`, `${fmt(v.peakRssMB, 1)} MB`, v.peakRssMB < 150)
+  }
+  const m = r.multiProcess
+  check(
+    5,
+    '4 processes, one chain: chain verifies afterwards',
+    m && `${fmt(m.opsPerSec)}/s, ${fmt(m.chainEntries)} entries`,
+    m ? m.chainValid && m.errors === 0 : undefined,
+  )
+  return out
+}
+
+export function fmt(n: number, digits = 0): string {
+  if (!Number.isFinite(n)) return String(n)
+  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+}
+
+/** Renders the human table printed at the end of a run. */
+export function renderTable(r: BenchResults): string {
+  const lines: string[] = []
+  const m = r.machine
+  const row = (cells: readonly string[], widths: readonly number[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')
+  lines.push(`Arbiter benchmarks (${r.mode} run, ${r.startedAt})`)
+  lines.push(`machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel}`)
+  lines.push(
+    `node ${m.node} | ${m.postgres?.split(' on ')[0] ?? 'PostgreSQL not used'} | PGlite ${m.pglite} | OPA ${m.opa ?? '?'}`,
+  )
+  lines.push(
+    `postgres settings: ${Object.entries(m.postgresSettings)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')}`,
+  )
+  if (r.decision) {
+    const d = r.decision
+    const w = [34, 10, 10, 9]
+    lines.push('', '1. Policy decision latency (sequential, same inputs)')
+    lines.push(row(['', 'p50 µs', 'p99 µs', 'samples'], w))
+    lines.push(
+      row(
+        [
+          'in-process OPA-WASM evaluate()',
+          fmt(d.inProcess.p50Us, 1),
+          fmt(d.inProcess.p99Us, 1),
+          fmt(d.inProcess.samples),
+        ],
+        w,
+      ),
+    )
+    lines.push(
+      row(
+        [
+          'OPA server, HTTP keep-alive',
+          fmt(d.opaServer.p50Us, 1),
+          fmt(d.opaServer.p99Us, 1),
+          fmt(d.opaServer.samples),
+        ],
+        w,
+      ),
+    )
+    lines.push(
+      row(['ratio (server / in-process)', `${fmt(d.ratioP50, 1)}×`, `${fmt(d.ratioP99, 1)}×`, ''], w),
+    )
+    lines.push(`   actions agree on all ${d.inputs} inputs: ${d.actionsAgree ? 'yes' : 'NO'}`)
+  }
+  if (r.guard.length > 0) {
+    const w = [10, 9, 9, 10, 10, 10]
+    lines.push('', '2. Guarded call around a no-op tool (validate, decide, decision entry, outcome entry)')
+    lines.push(row(['backend', 'p50 µs', 'p99 µs', 'c=1 /s', 'c=16 /s', 'c=256 /s'], w))
+    for (const g of r.guard) {
+      const at = (c: number) => fmt(g.throughput.find((t) => t.concurrency === c)?.opsPerSec ?? Number.NaN)
+      lines.push(row([g.backend, fmt(g.latencyC1.p50Us), fmt(g.latencyC1.p99Us), at(1), at(16), at(256)], w))
+    }
+  }
+  if (r.append.length > 0) {
+    const w = [10, 5, 11, 10, 10, 12, 12]
+    lines.push('', '3. Ledger append throughput (entries/s)')
+    lines.push(row(['backend', 'c', 'Arbiter', 'naive', 'plain', 'Arb/naive', 'Arb/plain'], w))
+    for (const a of r.append) {
+      for (const p of a.points) {
+        lines.push(
+          row(
+            [
+              a.backend,
+              String(p.concurrency),
+              fmt(p.arbiter.opsPerSec),
+              fmt(p.naive.opsPerSec),
+              fmt(p.plain.opsPerSec),
+              `${fmt(p.vsNaive, 1)}×`,
+              `${fmt(p.vsPlain, 2)}×`,
+            ],
+            w,
+          ),
+        )
+      }
+    }
+  }
+  if (r.verify.length > 0) {
+    const w = [10, 11, 7, 9, 12, 14, 12]
+    lines.push('', '4. Chain verification (child process)')
+    lines.push(row(['backend', 'entries', 'valid', 'seconds', 'entries/s', 'peak RSS MB', 'start RSS MB'], w))
+    for (const v of r.verify) {
+      lines.push(
+        row(
+          [
+            v.backend,
+            fmt(v.entries),
+            v.valid ? 'yes' : 'NO',
+            fmt(v.seconds, 2),
+            fmt(v.entriesPerSec),
+            fmt(v.peakRssMB, 1),
+            fmt(v.startRssMB, 1),
+          ],
+          w,
+        ),
+      )
+    }
+  }
+  if (r.multiProcess) {
+    const mp = r.multiProcess
+    lines.push('', '5. Multi-process append, one chain, PostgreSQL')
+    lines.push(
+      `   ${mp.processes} processes × c=${mp.concurrencyPerProcess}, ${mp.seconds}s: ${fmt(mp.opsPerSec)} entries/s total (${mp.perProcessOps.map((n) => fmt(n)).join(' + ')}), errors ${mp.errors}; chain of ${fmt(mp.chainEntries)} entries verified: ${mp.chainValid ? 'valid' : 'INVALID'}`,
+    )
+  }
+  lines.push('', 'Targets (issue 6)')
+  const w = [62, 26, 8]
+  for (const t of r.targets) lines.push(row([`${t.item}. ${t.target}`, t.measured, t.status], w))
+  for (const e of r.errors)
+    lines.push(`ERROR in ${e.section}${e.backend ? ` (${e.backend})` : ''}: ${e.message}`)
+  return lines.join('\n')
+}

@@ -1,0 +1,59 @@
+import { compileWorker, forkCompiled, nextMessage } from '../lib/child.js'
+import { generateChain } from '../lib/generate-chain.js'
+import type { BackendName } from '../lib/options.js'
+import { nowUs, round } from '../lib/stats.js'
+import type { BenchStore, StoreLocation } from '../lib/store.js'
+
+export interface VerifyResult {
+  readonly backend: BackendName
+  readonly entries: number
+  readonly valid: boolean
+  readonly seconds: number
+  readonly entriesPerSec: number
+  /** VmHWM of the verifier process, which does nothing but open the database and verify. */
+  readonly peakRssMB: number
+  /** VmRSS of the same process after imports and opening the database, before verifying. */
+  readonly startRssMB: number
+  readonly generateSeconds: number
+  readonly detail?: string
+}
+
+export interface VerifyWorkerReport {
+  readonly type: 'result'
+  readonly valid: boolean
+  readonly entries: number
+  readonly seconds: number
+  readonly peakRssMB: number
+  readonly startRssMB: number
+  readonly detail?: string
+}
+
+/**
+ * Item 4: a valid `n`-entry chain is written (hashed in Node, batched inserts), the store is closed, and
+ * a fresh bare-Node child process verifies it with Arbiter's `verifyChain`; its own VmHWM is the peak RSS.
+ */
+export async function benchVerify(
+  store: BenchStore,
+  location: StoreLocation,
+  n: number,
+): Promise<VerifyResult> {
+  const chain = 'bench-verify'
+  const t0 = nowUs()
+  await generateChain(store.db, chain, n)
+  const generateSeconds = round((nowUs() - t0) / 1e6, 1)
+  // PGlite allows one process per data directory: hand it over to the verifier.
+  await store.close()
+  const child = forkCompiled(compileWorker('verify-chain'), [JSON.stringify(location), chain])
+  const report = await nextMessage<VerifyWorkerReport>(child, 'result')
+  return {
+    backend: location.kind,
+    entries: report.entries,
+    valid: report.valid && report.entries === n,
+    seconds: round(report.seconds, 2),
+    entriesPerSec: round(report.entries / report.seconds, 0),
+    peakRssMB: round(report.peakRssMB, 1),
+    startRssMB: round(report.startRssMB, 1),
+    generateSeconds,
+    ...(report.detail === undefined ? {} : { detail: report.detail }),
+  }
+}

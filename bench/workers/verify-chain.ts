@@ -1,0 +1,21 @@
+// Child process of the verification benchmark: open, verify one chain, report, exit. Its VmHWM is the
+// verifier's own peak memory, not the harness's.
+import { tellParent } from '../lib/child.js'
+import { currentRssMB, peakRssMB } from '../lib/machine.js'
+import { nowUs } from '../lib/stats.js'
+import { openStore, parseLocation, verifyStoredChain } from '../lib/store.js'
+
+const location = parseLocation(process.argv[2])
+const chain = process.argv[3] ?? 'bench-verify'
+try {
+  const store = await openStore(location, { migrate: false })
+  const startRssMB = currentRssMB()
+  const t0 = nowUs()
+  const outcome = await verifyStoredChain(store, chain)
+  const seconds = (nowUs() - t0) / 1e6
+  tellParent({ type: 'result', ...outcome, seconds, peakRssMB: peakRssMB(), startRssMB })
+  await store.close()
+} catch (error) {
+  tellParent({ type: 'error', message: error instanceof Error ? error.message : String(error) })
+  process.exitCode = 1
+}

@@ -1,0 +1,56 @@
+import { once } from 'node:events'
+import type { Command } from 'commander'
+import { createLedger, type ExportFormat, exportLines, openDatabase } from '../../ledger/index.js'
+import { addDatabaseOptions, type DatabaseFlags, resolveDatabaseConfig } from '../config.js'
+import { CliExit } from '../main.js'
+
+interface ExportFlags extends DatabaseFlags {
+  readonly chain?: string
+  readonly fromSeq?: string
+  readonly toSeq?: string
+  readonly format: string
+}
+
+function seqFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  if (!/^[1-9][0-9]{0,15}$/.test(value)) throw new CliExit(`${name} must be a positive integer, got ${value}`)
+  return Number(value)
+}
+
+/** `arbiter export [--chain] [--from-seq] [--to-seq] --format jsonl|csv`: streams entries to stdout. */
+export function registerExport(program: Command): void {
+  addDatabaseOptions(
+    program
+      .command('export')
+      .description('stream ledger entries to stdout as JSONL (v1 object plus hash) or CSV')
+      .option('--chain <id>', 'only this chain')
+      .option('--from-seq <n>', 'first seq (inclusive)')
+      .option('--to-seq <n>', 'last seq (inclusive)')
+      .option('--format <format>', 'jsonl or csv', 'jsonl'),
+  ).action(async (flags: ExportFlags) => {
+    if (flags.format !== 'jsonl' && flags.format !== 'csv')
+      throw new CliExit(`--format must be jsonl or csv, got ${flags.format}`)
+    const fromSeq = seqFlag('--from-seq', flags.fromSeq)
+    const toSeq = seqFlag('--to-seq', flags.toSeq)
+    const handle = await openDatabase(resolveDatabaseConfig(flags))
+    try {
+      const lines = exportLines(createLedger(handle.db), {
+        format: flags.format as ExportFormat,
+        ...(flags.chain ? { chain: flags.chain } : {}),
+        ...(fromSeq !== undefined ? { fromSeq } : {}),
+        ...(toSeq !== undefined ? { toSeq } : {}),
+      })
+      let chunk = ''
+      for await (const line of lines) {
+        chunk += `${line}\n`
+        if (chunk.length >= 64 * 1024) {
+          if (!process.stdout.write(chunk)) await once(process.stdout, 'drain')
+          chunk = ''
+        }
+      }
+      if (chunk) process.stdout.write(chunk)
+    } finally {
+      await handle.close()
+    }
+  })
+}

@@ -1,0 +1,38 @@
+import type { Command } from 'commander'
+import { findUnknownOutcomes } from '../../guard/index.js'
+import { createLedger, migrateToLatest, openDatabase } from '../../ledger/index.js'
+import { addDatabaseOptions, type DatabaseFlags, resolveDatabaseConfig } from '../config.js'
+import { CliExit } from '../main.js'
+
+/**
+ * `arbiter outcomes --unknown [--chain <id>] [--json]`: decisions that let a tool run but have no
+ * outcome entry; after a crash, the calls that may or may not have happened.
+ */
+export function registerOutcomes(program: Command): void {
+  addDatabaseOptions(
+    program
+      .command('outcomes')
+      .description('list decisions whose tool run has no recorded outcome (outcome_unknown)')
+      .option('--unknown', 'list allowed decisions without an outcome entry')
+      .option('--chain <id>', 'only this chain (default: all chains)')
+      .option('--json', 'one JSON object per line'),
+  ).action(async (options: DatabaseFlags & { unknown?: boolean; chain?: string; json?: boolean }) => {
+    if (!options.unknown) throw new CliExit('outcomes: pass --unknown (the only listing so far)', 2)
+    const database = await openDatabase(resolveDatabaseConfig(options))
+    try {
+      await migrateToLatest(database.db)
+      const ledger = createLedger(database.db, {})
+      const unknown = await findUnknownOutcomes(ledger, options.chain ? { chain: options.chain } : {})
+      for (const u of unknown) {
+        process.stdout.write(
+          options.json
+            ? `${JSON.stringify(u)}\n`
+            : `${u.chain}\t${u.seq}\t${u.ts}\t${u.decisionId}\t${u.tool}\t${u.principal ?? '-'}\n`,
+        )
+      }
+      if (!options.json) process.stderr.write(`${unknown.length} decision(s) with unknown outcome\n`)
+    } finally {
+      await database.close()
+    }
+  })
+}

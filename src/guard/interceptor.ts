@@ -1,0 +1,234 @@
+import { performance } from 'node:perf_hooks'
+import { redactArguments } from '../ledger/index.js'
+import { type ToolCallInput, toolCallInputSchema } from '../policy/index.js'
+import {
+  canonicalJson,
+  describeError,
+  parseWith,
+  randomIds,
+  silentLogger,
+  systemClock,
+  ValidationError,
+} from '../shared/index.js'
+import { createApprovalDesk } from './approvals.js'
+import { needsApproval, toDecisionBody, toOutcomeBody } from './decision-entry.js'
+import { GuardError, ToolDeniedError } from './errors.js'
+import type { Guard, GuardOptions, GuardVerdict, RecordedDecision } from './guard.types.js'
+import { toWrapped } from './wrap.js'
+
+const DEFAULT_APPROVAL_TIMEOUT_MS = 5 * 60_000
+const DEFAULT_POLL_MS = 500
+const DEFAULT_MAX_ARGUMENT_BYTES = 256 * 1024
+
+/**
+ * Creates the guard: the one place a tool call becomes a policy decision, a durable ledger entry, and
+ * then (only if allowed) a run with its recorded outcome.
+ *
+ * @throws {ValidationError} VALIDATION_FAILED / PAYLOAD_TOO_LARGE (from `check`) for a malformed call.
+ * @throws {GuardError} GUARD_POLICY_FAILED, GUARD_REDACTION_FAILED, GUARD_LEDGER_UNAVAILABLE: nothing ran.
+ * @throws {ToolDeniedError} TOOL_DENIED (from `execute` and wrapped functions) with the policy's reasons.
+ * @example
+ * const guard = createGuard({ policy: engine, ledger, redactionKey: process.env.ARBITER_REDACTION_KEY! })
+ * const transfer = guard.wrap('payments.transfer', doTransfer, {
+ *   context: { agent: { id: 'fin-assistant', runtime: 'custom' }, principal: { id: 'u1', roles: ['customer'] }, session: { id: 's1' } },
+ * })
+ * await transfer({ amount: 100, currency: 'EUR', to: 'DE89…' })
+ */
+export function createGuard(options: GuardOptions): Guard {
+  const { ledger, policy } = options
+  const chain = options.chain ?? 'default'
+  const clock = options.clock ?? systemClock
+  const ids = options.ids ?? randomIds
+  const logger = options.logger ?? silentLogger
+  const timeoutMs = options.approvals?.timeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS
+  const pollMs = options.approvals?.pollMs ?? DEFAULT_POLL_MS
+  const maxArgumentBytes = options.maxArgumentBytes ?? DEFAULT_MAX_ARGUMENT_BYTES
+  const approvals = createApprovalDesk({ ledger, chain, clock })
+
+  const append = async (type: string, body: Record<string, unknown>) => {
+    try {
+      return await ledger.append({ chain, type, body })
+    } catch (error) {
+      throw new GuardError('GUARD_LEDGER_UNAVAILABLE', `cannot record ${type}: ${describeError(error)}`, {
+        cause: error,
+      })
+    }
+  }
+
+  const validate = (raw: unknown): ToolCallInput => {
+    const input = parseWith(toolCallInputSchema, raw, 'tool call')
+    // Arguments come from a model and are attacker-controlled: they must be plain JSON (what the
+    // ledger can hash) and small enough, before anything evaluates them.
+    let text: string
+    try {
+      text = canonicalJson(input.arguments)
+    } catch (error) {
+      throw new ValidationError(`tool call arguments are not JSON: ${describeError(error)}`, [
+        { path: 'arguments', message: 'not representable as JSON' },
+      ])
+    }
+    if (Buffer.byteLength(text) > maxArgumentBytes)
+      throw new ValidationError(
+        `tool call arguments exceed ${maxArgumentBytes} bytes`,
+        [{ path: 'arguments', message: 'too large' }],
+        'PAYLOAD_TOO_LARGE',
+      )
+    return input
+  }
+
+  const decide = async (raw: unknown, opts: { eventId?: string } = {}): Promise<RecordedDecision> => {
+    const validated = validate(raw)
+    let evaluation: ReturnType<typeof policy.evaluate>
+    try {
+      evaluation = policy.evaluate(validated)
+    } catch (error) {
+      throw new GuardError('GUARD_POLICY_FAILED', `policy evaluation failed: ${describeError(error)}`, {
+        cause: error,
+      })
+    }
+    const input = evaluation.input ?? validated
+    const decisionId = ids.next()
+    let redactedArguments: Record<string, unknown>
+    try {
+      redactedArguments = redactArguments(
+        input.arguments,
+        evaluation.decision.redact ?? [],
+        options.redactionKey,
+      )
+    } catch (error) {
+      throw new GuardError('GUARD_REDACTION_FAILED', `cannot redact arguments: ${describeError(error)}`, {
+        cause: error,
+      })
+    }
+    const body = toDecisionBody({
+      decisionId,
+      ...(opts.eventId ? { eventId: opts.eventId } : {}),
+      evaluation,
+      input,
+      redactedArguments,
+    })
+    // `append` resolves only after commit: the decision is durable before anything runs.
+    const entry = await append('decision', body)
+    return { decisionId, decision: evaluation.decision, input, seq: entry.seq }
+  }
+
+  const settle = async (recorded: RecordedDecision): Promise<GuardVerdict> => {
+    const { decision, decisionId } = recorded
+    if (decision.action === 'allow') return { kind: 'allow', decisionId, recorded }
+    if (!needsApproval(decision)) return { kind: 'deny', decisionId, reasons: decision.reasons, recorded }
+    const approvalId = ids.next()
+    await append('approval_request', {
+      decision_id: decisionId,
+      approval_id: approvalId,
+      roles: decision.approval.roles,
+      count: decision.approval.count,
+      requested_by: recorded.input.principal.id,
+      expires_at: new Date(clock.now().getTime() + timeoutMs).toISOString(),
+    })
+    logger.info({ decisionId, approvalId }, 'tool call waiting for approval')
+    let status: Awaited<ReturnType<typeof approvals.waitFor>>
+    try {
+      status = await approvals.waitFor(approvalId, pollMs)
+    } catch (error) {
+      throw new GuardError('GUARD_LEDGER_UNAVAILABLE', `cannot read approvals: ${describeError(error)}`, {
+        cause: error,
+      })
+    }
+    if (status.state === 'approved') return { kind: 'allow', decisionId, recorded }
+    const reasons =
+      status.state === 'denied'
+        ? [
+            {
+              rule: 'arbiter.approval_denied',
+              message: `approval denied by ${status.deniedBy?.approver.id ?? 'an approver'}${status.deniedBy?.comment ? `: ${status.deniedBy.comment}` : ''}`,
+            },
+          ]
+        : [
+            {
+              rule: 'arbiter.approval_timeout',
+              message: `no approval within ${Math.round(timeoutMs / 1000)} s`,
+            },
+          ]
+    await append('outcome', toOutcomeBody(decisionId, { status: 'not_run' }, false))
+    return { kind: 'deny', decisionId, reasons: [...decision.reasons, ...reasons], recorded }
+  }
+
+  const recordOutcome: Guard['recordOutcome'] = async (decisionId, report) => {
+    await append('outcome', toOutcomeBody(decisionId, report, options.recordResults ?? false))
+  }
+
+  const check: Guard['check'] = async (raw, opts = {}) => {
+    const recorded = await decide(raw, opts.eventId ? { eventId: opts.eventId } : {})
+    if (opts.awaitApproval === false && recorded.decision.action === 'require_approval')
+      return { kind: 'deny', decisionId: recorded.decisionId, reasons: recorded.decision.reasons, recorded }
+    return settle(recorded)
+  }
+
+  const execute = async <T>(
+    raw: unknown,
+    run: () => T | Promise<T>,
+    opts?: Parameters<Guard['execute']>[2],
+  ): Promise<Awaited<T>> => {
+    const verdict = await check(raw, opts)
+    if (verdict.kind === 'deny') throw new ToolDeniedError(verdict.decisionId, verdict.reasons)
+    const started = performance.now()
+    let result: Awaited<T>
+    try {
+      result = await run()
+    } catch (error) {
+      await recordOutcomeQuietly(verdict.decisionId, {
+        status: 'error',
+        durationMs: performance.now() - started,
+        error: describeError(error),
+      })
+      throw error
+    }
+    await recordOutcomeQuietly(verdict.decisionId, {
+      status: 'ok',
+      durationMs: performance.now() - started,
+      result,
+    })
+    return result
+  }
+
+  // The tool has already run: failing the call now would invite a retry (a second transfer). The
+  // decision stays without outcome and `outcomes --unknown` reports it.
+  const recordOutcomeQuietly = async (decisionId: string, report: Parameters<Guard['recordOutcome']>[1]) => {
+    try {
+      await recordOutcome(decisionId, report)
+    } catch (error) {
+      logger.error(
+        { decisionId, err: describeError(error) },
+        'outcome not recorded; decision left as outcome_unknown',
+      )
+    }
+  }
+
+  const guard: Guard = {
+    chain,
+    approvals,
+    check,
+    execute,
+    decide,
+    recordOutcome,
+    async findByEvent(eventId, type) {
+      const entries = await ledger.findByBodyField('event_id', eventId, { chain, type })
+      return entries.map((e) => e.body)
+    },
+    async resumeApproval(decisionId) {
+      const [request] = await ledger.findByBodyField('decision_id', decisionId, {
+        chain,
+        type: 'approval_request',
+      })
+      const approvalId = request?.body.approval_id
+      if (typeof approvalId !== 'string') return 'deny'
+      const status = await approvals.waitFor(approvalId, pollMs)
+      return status.state === 'approved' ? 'allow' : 'deny'
+    },
+    async record(type, body) {
+      await append(type, body)
+    },
+    wrap: (toolName, run, meta) => toWrapped(guard, toolName, run, meta),
+  }
+  return guard
+}

@@ -1,0 +1,89 @@
+import { canonicalJson, sha256Hex } from '../shared/index.js'
+import { LedgerError } from './errors.js'
+import type { LedgerEntry, UnhashedEntry } from './ledger.types.js'
+
+/** Chain ids: safe as file names in an anchor directory and in URLs. */
+export const CHAIN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
+/** Entry types: short identifiers such as `decision` or `approval_request`. */
+export const ENTRY_TYPE_PATTERN = /^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/
+
+/**
+ * Checks a chain id and throws when it is malformed.
+ *
+ * @throws {LedgerError} LEDGER_REQUEST_INVALID
+ * @example
+ * assertChainId('tenant-42')
+ */
+export function assertChainId(chain: unknown): asserts chain is string {
+  if (typeof chain !== 'string' || !CHAIN_ID_PATTERN.test(chain))
+    throw new LedgerError(
+      'LEDGER_REQUEST_INVALID',
+      `chain id must match ${CHAIN_ID_PATTERN.source}, got ${JSON.stringify(String(chain)).slice(0, 80)}`,
+    )
+}
+
+/**
+ * Returns the RFC 8785 text of an entry body, rejecting anything that is not a JSON object.
+ *
+ * @throws {LedgerError} LEDGER_BODY_INVALID
+ * @example
+ * canonicalBody({ b: 1, a: 2 }) // '{"a":2,"b":1}'
+ */
+export function canonicalBody(body: unknown): string {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new LedgerError('LEDGER_BODY_INVALID', 'entry body must be a JSON object')
+  let text: string
+  try {
+    text = canonicalJson(body)
+  } catch (error) {
+    throw new LedgerError('LEDGER_BODY_INVALID', `entry body is not canonical JSON: ${String(error)}`, {
+      cause: error,
+    })
+  }
+  // PostgreSQL text cannot hold U+0000, and the `body->>'…'` expression indexes de-escape every string
+  // of the body, so the insert would fail inside the batch; refuse it up front, for this caller only.
+  if (NUL_ESCAPE.test(text))
+    throw new LedgerError('LEDGER_BODY_INVALID', 'entry body contains U+0000 (not storable)')
+  return text
+}
+
+// An unescaped `\u0000` in JSON text: preceded by an even number of backslashes.
+const NUL_ESCAPE = /(?<!\\)(?:\\\\)*\\u0000/
+
+/**
+ * The exact text that is hashed: RFC 8785 form of `{v, chain, seq, ts, type, body, prev}`. Members are
+ * written in JCS order (body, chain, prev, seq, ts, type, v); `bodyText` must already be canonical.
+ *
+ * @example
+ * entryCanonicalText({ v: 1, chain: 'c', seq: 1, ts, type: 't', body: {}, prev: GENESIS_PREV }, '{}')
+ */
+export function entryCanonicalText(entry: UnhashedEntry, bodyText = canonicalBody(entry.body)): string {
+  return (
+    `{"body":${bodyText},"chain":${canonicalJson(entry.chain)},"prev":${canonicalJson(entry.prev)},` +
+    `"seq":${canonicalJson(entry.seq)},"ts":${canonicalJson(entry.ts)},"type":${canonicalJson(entry.type)},"v":1}`
+  )
+}
+
+/**
+ * Computes an entry's `hash`: lowercase hex SHA-256 of the UTF-8 bytes of its canonical text.
+ *
+ * @example
+ * const hash = hashEntry(unhashed)
+ */
+export function hashEntry(entry: UnhashedEntry, bodyText?: string): string {
+  return sha256Hex(entryCanonicalText(entry, bodyText))
+}
+
+/**
+ * Builds the next entry of a chain from the previous hash, assigning `hash`.
+ *
+ * @example
+ * const first = linkEntry({ chain: 'c', seq: 1, ts, type: 'decision', body, prev: GENESIS_PREV })
+ */
+export function linkEntry(
+  fields: Omit<UnhashedEntry, 'v'>,
+  bodyText: string = canonicalBody(fields.body),
+): LedgerEntry {
+  const unhashed: UnhashedEntry = { v: 1, ...fields }
+  return { ...unhashed, hash: hashEntry(unhashed, bodyText) }
+}

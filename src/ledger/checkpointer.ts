@@ -1,0 +1,134 @@
+import type { KeyObject } from 'node:crypto'
+import type { Kysely } from 'kysely'
+import { type Clock, type Logger, silentLogger, systemClock, toRfc3339Millis } from '../shared/index.js'
+import { writeAnchor } from './anchor-dir.js'
+import { type StoredCheckpoint, signCheckpoint } from './checkpoint.js'
+import { LedgerError } from './errors.js'
+import type { LedgerDatabase } from './schema.js'
+
+export interface CheckpointerOptions {
+  readonly signingKey: KeyObject
+  /** Checkpoint a chain after this many new entries (default 1000; 0 disables). */
+  readonly everyEntries?: number
+  /** Checkpoint every chain on this period even when idle (default 60 s; 0 disables). */
+  readonly everyMs?: number
+  /** Also write each checkpoint to `<anchorDir>/<chain>/<seq>.json`. */
+  readonly anchorDir?: string
+  readonly clock?: Clock
+  readonly logger?: Logger
+}
+
+/**
+ * Signs the head of a chain with Ed25519 and stores it in `ledger_checkpoints` (and the anchor dir):
+ * on demand, every N entries, and every T milliseconds even when nothing happened, so a verifier can
+ * tell "nothing happened" from "history was cut".
+ *
+ * @example
+ * const checkpointer = new Checkpointer(db, { signingKey, anchorDir: './anchors' })
+ * await checkpointer.checkpoint('default')
+ */
+export class Checkpointer {
+  private readonly sinceLast = new Map<string, number>()
+  private readonly inFlight = new Set<Promise<unknown>>()
+  private timer: NodeJS.Timeout | null = null
+  private readonly clock: Clock
+  private readonly logger: Logger
+
+  constructor(
+    private readonly db: Kysely<LedgerDatabase>,
+    private readonly options: CheckpointerOptions,
+  ) {
+    this.clock = options.clock ?? systemClock
+    this.logger = options.logger ?? silentLogger
+  }
+
+  /**
+   * Signs and stores the current last entry of `chain`; null when the chain is empty.
+   *
+   * @throws {LedgerError} LEDGER_CHECKPOINT_FAILED
+   */
+  async checkpoint(chain: string): Promise<StoredCheckpoint | null> {
+    let checkpoint: StoredCheckpoint
+    try {
+      // The last entry itself, not ledger_heads: a checkpoint must name an entry that exists.
+      const last = await this.db
+        .selectFrom('ledger_entries')
+        .select(['seq', 'hash'])
+        .where('chain', '=', chain)
+        .orderBy('seq', 'desc')
+        .limit(1)
+        .executeTakeFirst()
+      if (!last) return null
+      checkpoint = signCheckpoint(
+        { chain, seq: Number(last.seq), hash: last.hash, ts: toRfc3339Millis(this.clock.now()) },
+        this.options.signingKey,
+      )
+      await this.db.insertInto('ledger_checkpoints').values(checkpoint).execute()
+    } catch (error) {
+      if (error instanceof LedgerError) throw error
+      throw new LedgerError(
+        'LEDGER_CHECKPOINT_FAILED',
+        `checkpoint of chain ${chain} failed: ${String(error)}`,
+        {
+          cause: error,
+        },
+      )
+    }
+    this.sinceLast.set(chain, 0)
+    if (this.options.anchorDir) writeAnchor(this.options.anchorDir, checkpoint)
+    this.logger.debug({ chain, seq: checkpoint.seq, keyId: checkpoint.key_id }, 'ledger checkpoint signed')
+    return checkpoint
+  }
+
+  /** Checkpoints every chain that has entries. */
+  async checkpointAll(): Promise<StoredCheckpoint[]> {
+    const chains = await this.db.selectFrom('ledger_heads').select('chain').where('seq', '>', '0').execute()
+    const done: StoredCheckpoint[] = []
+    for (const { chain } of chains) {
+      const cp = await this.checkpoint(chain)
+      if (cp) done.push(cp)
+    }
+    return done
+  }
+
+  /** Counts committed entries; checkpoints the chain in the background once `everyEntries` is reached. */
+  noteCommitted(chain: string, count: number): void {
+    const every = this.options.everyEntries ?? 1000
+    if (every <= 0) return
+    const total = (this.sinceLast.get(chain) ?? 0) + count
+    this.sinceLast.set(chain, total)
+    if (total >= every) {
+      this.sinceLast.set(chain, Number.NEGATIVE_INFINITY) // one in flight at a time per chain
+      this.track(
+        this.checkpoint(chain).catch((error: unknown) => {
+          this.sinceLast.set(chain, 0)
+          throw error
+        }),
+      )
+    }
+  }
+
+  /** Starts the periodic checkpoint timer (unref'd: it never keeps the process alive). */
+  start(): void {
+    const every = this.options.everyMs ?? 60_000
+    if (every <= 0 || this.timer) return
+    this.timer = setInterval(() => this.track(this.checkpointAll()), every)
+    this.timer.unref()
+  }
+
+  /** Stops the timer and waits for checkpoints in flight. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer)
+    this.timer = null
+    await Promise.allSettled([...this.inFlight])
+  }
+
+  private track(work: Promise<unknown>): void {
+    const tracked = work
+      .catch((error: unknown) => {
+        this.logger.error({ err: error }, 'ledger checkpoint failed')
+      })
+      .finally(() => this.inFlight.delete(tracked))
+    this.inFlight.add(tracked)
+  }
+}

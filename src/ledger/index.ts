@@ -1,0 +1,71 @@
+// Front door of the ledger: everything other folders may use.
+export { anchorChains, readAnchors, writeAnchor } from './anchor-dir.js'
+export {
+  assertChainId,
+  CHAIN_ID_PATTERN,
+  canonicalBody,
+  ENTRY_TYPE_PATTERN,
+  entryCanonicalText,
+  hashEntry,
+  linkEntry,
+} from './chain.js'
+export {
+  checkCheckpointSignature,
+  checkpointMessage,
+  keyIdOf,
+  publicKeyFromBase64,
+  rawPublicKey,
+  type StoredCheckpoint,
+  signCheckpoint,
+  type TrustedKey,
+  trustedKeyFromPem,
+} from './checkpoint.js'
+export { Checkpointer, type CheckpointerOptions } from './checkpointer.js'
+export { type CreateLedgerOptions, createLedger } from './create-ledger.js'
+export {
+  type ArbiterDatabase,
+  type DatabaseHandle,
+  DEFAULT_DATA_DIR,
+  type OpenDatabaseOptions,
+  openDatabase,
+} from './database.js'
+export { LedgerError, type LedgerErrorCode } from './errors.js'
+export {
+  CSV_COLUMNS,
+  type ExportFormat,
+  type ExportOptions,
+  exportLines,
+  toCsvLine,
+  toJsonLine,
+} from './export.js'
+export { ensureRedactionKey, ensureSigningKey, loadSigningKey } from './keys.js'
+export { KyselyLedgerStore, type KyselyLedgerStoreOptions } from './kysely-store.js'
+export {
+  type AppendRequest,
+  type ChainHead,
+  type Checkpoint,
+  GENESIS_PREV,
+  type KnownEntryType,
+  type Ledger,
+  type LedgerEntry,
+  type UnhashedEntry,
+} from './ledger.types.js'
+export { migrateToLatest } from './migrations.js'
+export {
+  type ApprovalRecord,
+  type ChainSummary,
+  createLedgerQueries,
+  type EntryFilter,
+  type EntryPage,
+  type LedgerQueries,
+} from './query.js'
+export { type RedactionMarker, redactArguments, redactionMatches } from './redaction.js'
+export type { LedgerDatabase } from './schema.js'
+export {
+  type BreakKind,
+  type ChainFailure,
+  type ChainReport,
+  type VerifyEntriesOptions,
+  verifyEntries,
+} from './verify.js'
+export { type VerifyChainOptions, verifyChain, verifyLedger } from './verify-ledger.js'

@@ -1,0 +1,285 @@
+import { type Kysely, type RawBuilder, sql } from 'kysely'
+import { type Clock, systemClock, toRfc3339Millis } from '../shared/index.js'
+import { assertChainId, canonicalBody, ENTRY_TYPE_PATTERN, linkEntry } from './chain.js'
+import type { Checkpointer } from './checkpointer.js'
+import { LedgerError, toWriteError } from './errors.js'
+import type { AppendRequest, ChainHead, LedgerEntry } from './ledger.types.js'
+import { GENESIS_PREV, type Ledger } from './ledger.types.js'
+import { toLedgerEntry } from './row.js'
+import type { LedgerDatabase } from './schema.js'
+
+export interface KyselyLedgerStoreOptions {
+  readonly clock?: Clock
+  /** Most entries one transaction takes from the queue (default 512). */
+  readonly maxBatch?: number
+  /** Rows per page when streaming entries (default 5000). */
+  readonly pageSize?: number
+  /** Called after each committed batch. */
+  readonly onCommit?: (chain: string, last: LedgerEntry, count: number) => void
+  /** Signs checkpoints every N entries / T seconds; started by the store, stopped by `close()`. */
+  readonly checkpointer?: Checkpointer
+}
+
+/** A ledger_entries row as selected (body as text, seq as returned by the driver). */
+interface EntrySelectRow {
+  readonly seq: string
+  readonly [column: string]: unknown
+}
+
+interface Pending {
+  readonly type: string
+  readonly body: Record<string, unknown>
+  readonly bodyText: string
+  resolve(entry: LedgerEntry): void
+  reject(error: unknown): void
+}
+
+const BODY_FIELDS = {
+  // Literal expressions, so PostgreSQL matches them to the expression indexes of migration 0001.
+  decision_id: sql<string>`body->>'decision_id'`,
+  event_id: sql<string>`body->>'event_id'`,
+  approval_id: sql<string>`body->>'approval_id'`,
+} satisfies Record<string, RawBuilder<string>>
+
+/**
+ * The ledger on PostgreSQL or PGlite. Appends are group-committed: callers queue in memory, one
+ * writer per chain takes up to `maxBatch` of them, locks the chain's head row `FOR UPDATE`, assigns
+ * `seq = head + 1…`, inserts them in one statement, moves the head and commits; only then do the
+ * callers' promises resolve. The row lock makes this safe across processes.
+ *
+ * @example
+ * const ledger = new KyselyLedgerStore(db)
+ * const entry = await ledger.append({ chain: 'default', type: 'decision', body: { decision_id: 'd1' } })
+ */
+export class KyselyLedgerStore implements Ledger {
+  private readonly queues = new Map<string, Pending[]>()
+  private readonly running = new Map<string, Promise<void>>()
+  private readonly knownHeads = new Set<string>()
+  private readonly clock: Clock
+  private readonly maxBatch: number
+  private readonly pageSize: number
+  private closed = false
+
+  constructor(
+    private readonly db: Kysely<LedgerDatabase>,
+    private readonly options: KyselyLedgerStoreOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock
+    this.maxBatch = options.maxBatch ?? 512
+    this.pageSize = options.pageSize ?? 5000
+    this.checkpointer = options.checkpointer ?? null
+    this.checkpointer?.start()
+  }
+
+  /** The checkpointer this store feeds, if any. */
+  readonly checkpointer: Checkpointer | null
+
+  /**
+   * Appends one entry; resolves after the transaction holding it has committed.
+   *
+   * @throws {LedgerError} LEDGER_BODY_INVALID, LEDGER_REQUEST_INVALID, LEDGER_CLOSED, LEDGER_UNAVAILABLE, LEDGER_WRITE_FAILED
+   */
+  append(request: AppendRequest): Promise<LedgerEntry> {
+    try {
+      if (this.closed) throw new LedgerError('LEDGER_CLOSED', 'ledger is closed')
+      assertChainId(request.chain)
+      if (typeof request.type !== 'string' || !ENTRY_TYPE_PATTERN.test(request.type))
+        throw new LedgerError('LEDGER_REQUEST_INVALID', `entry type must match ${ENTRY_TYPE_PATTERN.source}`)
+      const bodyText = canonicalBody(request.body)
+      // The stored and returned body is the canonical one (undefined members dropped, toJSON applied).
+      const body = JSON.parse(bodyText) as Record<string, unknown>
+      return new Promise<LedgerEntry>((resolve, reject) => {
+        const queue = this.queues.get(request.chain) ?? []
+        queue.push({ type: request.type, body, bodyText, resolve, reject })
+        this.queues.set(request.chain, queue)
+        if (!this.running.has(request.chain)) this.startWriter(request.chain)
+      })
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  private startWriter(chain: string): void {
+    const run = (async () => {
+      for (;;) {
+        const queue = this.queues.get(chain)
+        if (!queue || queue.length === 0) break
+        const batch = queue.splice(0, this.maxBatch)
+        try {
+          const entries = await this.commitBatch(chain, batch)
+          for (const [i, pending] of batch.entries()) pending.resolve(entries[i]!)
+          this.options.onCommit?.(chain, entries[entries.length - 1]!, entries.length)
+          this.checkpointer?.noteCommitted(chain, entries.length)
+        } catch (error) {
+          this.knownHeads.delete(chain)
+          const failure = toWriteError(error, `append of ${batch.length} entries to chain ${chain}`)
+          for (const pending of batch) pending.reject(failure)
+        }
+      }
+      this.queues.delete(chain)
+      this.running.delete(chain)
+    })()
+    this.running.set(chain, run)
+  }
+
+  private commitBatch(chain: string, batch: Pending[]): Promise<LedgerEntry[]> {
+    return this.db.transaction().execute(async (trx) => {
+      if (!this.knownHeads.has(chain)) {
+        await trx
+          .insertInto('ledger_heads')
+          .values({ chain, seq: 0, hash: GENESIS_PREV })
+          .onConflict((oc) => oc.column('chain').doNothing())
+          .execute()
+      }
+      const head = await trx
+        .selectFrom('ledger_heads')
+        .select(['seq', 'hash'])
+        .where('chain', '=', chain)
+        .forUpdate()
+        .executeTakeFirstOrThrow()
+      let seq = Number(head.seq)
+      let prev = head.hash
+      const ts = toRfc3339Millis(this.clock.now())
+      const entries = batch.map((pending) => {
+        seq += 1
+        const entry = linkEntry(
+          { chain, seq, ts, type: pending.type, body: pending.body, prev },
+          pending.bodyText,
+        )
+        prev = entry.hash
+        return entry
+      })
+      await trx
+        .insertInto('ledger_entries')
+        .values(
+          entries.map((entry, i) => ({
+            chain,
+            seq: entry.seq,
+            ts: entry.ts,
+            type: entry.type,
+            body: batch[i]!.bodyText,
+            prev: entry.prev,
+            hash: entry.hash,
+          })),
+        )
+        .execute()
+      await trx.updateTable('ledger_heads').set({ seq, hash: prev }).where('chain', '=', chain).execute()
+      this.knownHeads.add(chain)
+      return entries
+    })
+  }
+
+  /** The newest entry of a chain, or null for an empty or unknown chain. */
+  async head(chain: string): Promise<ChainHead | null> {
+    const row = await this.db
+      .selectFrom('ledger_heads')
+      .select(['chain', 'seq', 'hash'])
+      .where('chain', '=', chain)
+      .executeTakeFirst()
+    if (!row || Number(row.seq) === 0) return null
+    return { chain: row.chain, seq: Number(row.seq), hash: row.hash }
+  }
+
+  /** Streams a chain's entries in seq order, a page at a time (keyset pagination, constant memory). */
+  async *entries(
+    chain: string,
+    range: { fromSeq?: number; toSeq?: number } = {},
+  ): AsyncIterable<LedgerEntry> {
+    for await (const row of this.rows(chain, range)) yield toLedgerEntry(row)
+  }
+
+  /**
+   * Streams raw rows (body as text) without parsing them: the verifier parses them itself.
+   *
+   * @internal
+   */
+  async *rows(chain: string, range: { fromSeq?: number; toSeq?: number } = {}): AsyncIterable<unknown> {
+    const to = String(range.toSeq ?? Number.MAX_SAFE_INTEGER)
+    const page = (after: number): Promise<EntrySelectRow[]> => {
+      const query = this.selectEntries()
+        .where('chain', '=', chain)
+        .where('seq', '>', String(after))
+        .where('seq', '<=', to)
+        .orderBy('seq')
+        .limit(this.pageSize)
+        .execute()
+      // Prefetched pages may be abandoned when the consumer stops early; never an unhandled rejection.
+      query.catch(() => undefined)
+      return query
+    }
+    let next: Promise<EntrySelectRow[]> | null = page(Math.max(0, (range.fromSeq ?? 1) - 1))
+    while (next) {
+      const rows: EntrySelectRow[] = await next
+      const last: EntrySelectRow | undefined = rows[rows.length - 1]
+      // Fetch the next page while the caller works through this one (I/O overlaps hashing).
+      next = last && rows.length === this.pageSize ? page(Number(last.seq)) : null
+      for (const row of rows) yield row
+    }
+  }
+
+  /** Entries whose body has `field` equal to `value`, oldest first. */
+  async findByBodyField(
+    field: 'decision_id' | 'event_id' | 'approval_id',
+    value: string,
+    filter: { chain?: string; type?: string } = {},
+  ): Promise<LedgerEntry[]> {
+    const expression = BODY_FIELDS[field]
+    if (!expression)
+      throw new LedgerError('LEDGER_REQUEST_INVALID', `cannot search body field ${String(field)}`)
+    let query = this.selectEntries().where(expression, '=', value)
+    if (filter.chain !== undefined) query = query.where('chain', '=', filter.chain)
+    if (filter.type !== undefined) query = query.where('type', '=', filter.type)
+    const rows = await query.orderBy('chain').orderBy('seq').execute()
+    return rows.map(toLedgerEntry)
+  }
+
+  /** Every chain that has at least one entry, with its head. */
+  async listChains(): Promise<ChainHead[]> {
+    const rows = await this.db
+      .selectFrom('ledger_heads')
+      .select(['chain', 'seq', 'hash'])
+      .where('seq', '>', '0')
+      .orderBy('chain')
+      .execute()
+    return rows.map((row) => ({ chain: row.chain, seq: Number(row.seq), hash: row.hash }))
+  }
+
+  /** Stops accepting appends and waits for queued ones to settle; the database stays open (its owner closes it). */
+  async close(): Promise<void> {
+    this.closed = true
+    await Promise.allSettled([...this.running.values()])
+    await this.checkpointer?.stop()
+  }
+
+  /**
+   * Stored checkpoints of a chain as raw rows, for the verifier (which parses them itself).
+   *
+   * @internal
+   */
+  async checkpointRows(chain: string): Promise<unknown[]> {
+    return this.db
+      .selectFrom('ledger_checkpoints')
+      .select(['chain', 'seq', 'hash', 'ts', 'key_id', 'sig', 'public_key'])
+      .where('chain', '=', chain)
+      .orderBy('seq')
+      .execute()
+  }
+
+  /**
+   * Every chain the database knows of: heads and checkpoints (a chain whose entries were all deleted
+   * still has checkpoints naming it).
+   *
+   * @internal
+   */
+  async knownChains(): Promise<string[]> {
+    const heads = await this.db.selectFrom('ledger_heads').select('chain').execute()
+    const cps = await this.db.selectFrom('ledger_checkpoints').select('chain').distinct().execute()
+    return [...new Set([...heads, ...cps].map((row) => row.chain))].sort()
+  }
+
+  private selectEntries() {
+    return this.db
+      .selectFrom('ledger_entries')
+      .select(['chain', 'seq', 'ts', 'type', sql<string>`body::text`.as('body'), 'prev', 'hash'])
+  }
+}

@@ -1,0 +1,199 @@
+import { z } from 'zod'
+import { CHAIN_ID_PATTERN } from '../ledger/index.js'
+import { decisionSchema, reasonSchema, toolCallInputSchema } from '../policy/index.js'
+
+/**
+ * Zod schemas for every parameter, query, body and response of the HTTP API. Routes validate with
+ * them and openapi.ts generates the OpenAPI document from the same objects, so the two cannot drift.
+ */
+
+const id = z.string().min(1).max(256)
+const chainName = z.string().regex(CHAIN_ID_PATTERN, 'must be a chain id (letters, digits, . _ -)')
+
+export const errorBodySchema = z.object({
+  error: z.object({ code: z.string(), message: z.string() }),
+})
+
+export const ledgerEntrySchema = z.object({
+  v: z.literal(1),
+  chain: z.string(),
+  seq: z.number().int(),
+  ts: z.string(),
+  type: z.string(),
+  body: z.record(z.string(), z.unknown()),
+  prev: z.string(),
+  hash: z.string(),
+})
+
+// ---- decisions ---------------------------------------------------------------------------------
+
+export { toolCallInputSchema }
+
+export const decisionIdParamsSchema = z.object({ id })
+
+export const decisionStatusSchema = z.enum(['allowed', 'denied', 'pending', 'approved', 'rejected'])
+
+export const decisionResponseSchema = z.object({
+  decision_id: z.string(),
+  status: decisionStatusSchema,
+  decision: decisionSchema,
+  reasons: z.array(reasonSchema),
+  bundle: z.object({ revision: z.string(), sha256: z.string() }),
+  approval: z
+    .object({ approval_id: z.string(), roles: z.array(z.string()), count: z.number().int() })
+    .optional(),
+  entry: z.object({ chain: z.string(), seq: z.number().int() }),
+})
+
+export const decisionWaitQuerySchema = z.object({
+  wait: z.coerce.number().int().min(0).max(60).optional(),
+})
+
+export const outcomeBodySchema = z
+  .object({
+    status: z.enum(['ok', 'error', 'not_run']),
+    duration_ms: z.number().nonnegative().max(86_400_000).optional(),
+    result: z.unknown().optional(),
+    error: z.string().max(4096).optional(),
+  })
+  .strict()
+
+export const outcomeResponseSchema = z.object({
+  decision_id: z.string(),
+  entry: z.object({ chain: z.string(), seq: z.number().int() }),
+})
+
+// ---- ledger queries ----------------------------------------------------------------------------
+
+const isoTime = z.iso.datetime({ offset: true }).transform((s) => new Date(s))
+
+export const entriesQuerySchema = z
+  .object({
+    chain: chainName.optional(),
+    type: z.string().min(1).max(64).optional(),
+    tool: z.string().min(1).max(256).optional(),
+    agent: z.string().min(1).max(256).optional(),
+    principal: z.string().min(1).max(256).optional(),
+    session: z.string().min(1).max(256).optional(),
+    action: z.enum(['allow', 'deny', 'require_approval']).optional(),
+    rule: z.string().min(1).max(256).optional(),
+    from: isoTime.optional(),
+    to: isoTime.optional(),
+    q: z.string().max(256).optional(),
+    decision_id: id.optional(),
+    limit: z.coerce.number().int().min(1).max(500).optional(),
+    cursor: z.string().max(2048).optional(),
+  })
+  .strict()
+
+export const entryPageSchema = z.object({
+  entries: z.array(ledgerEntrySchema),
+  next_cursor: z.string().nullable(),
+})
+
+export const entryParamsSchema = z.object({
+  chain: chainName,
+  seq: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+})
+
+export const entryDetailSchema = z.object({
+  entry: ledgerEntrySchema,
+  linked: z.array(ledgerEntrySchema),
+})
+
+export const conflictsQuerySchema = z
+  .object({
+    chain: chainName.optional(),
+    limit: z.coerce.number().int().min(1).max(500).optional(),
+    cursor: z.string().max(2048).optional(),
+  })
+  .strict()
+
+export const conflictPageSchema = z.object({
+  conflicts: z.array(z.object({ entry: ledgerEntrySchema, decision: ledgerEntrySchema.nullable() })),
+  next_cursor: z.string().nullable(),
+})
+
+export const verificationSchema = z.object({
+  chain: z.string(),
+  ts: z.string(),
+  ok: z.boolean(),
+  entries: z.number().int(),
+  head: z.object({ seq: z.number().int(), hash: z.string() }).nullable(),
+  error_code: z.string().nullable(),
+  message: z.string(),
+  requested_by: z.string(),
+})
+
+export const chainsResponseSchema = z.object({
+  chains: z.array(
+    z.object({
+      chain: z.string(),
+      head: z.object({ seq: z.number().int(), hash: z.string() }),
+      last_checkpoint: z
+        .object({ seq: z.number().int(), hash: z.string(), ts: z.string(), key_id: z.string() })
+        .nullable(),
+      last_verification: verificationSchema.nullable(),
+    }),
+  ),
+})
+
+export const verifyBodySchema = z.object({ chain: chainName.optional() }).strict()
+
+export const verifyResponseSchema = z.object({ ok: z.boolean(), results: z.array(verificationSchema) })
+
+export const exportQuerySchema = z
+  .object({ format: z.enum(['jsonl', 'csv']).default('jsonl'), chain: chainName.optional() })
+  .strict()
+
+// ---- approvals ---------------------------------------------------------------------------------
+
+export const approvalsQuerySchema = z
+  .object({
+    status: z.enum(['pending', 'all']).default('pending'),
+    limit: z.coerce.number().int().min(1).max(500).optional(),
+  })
+  .strict()
+
+export const approvalItemSchema = z.object({
+  approval_id: z.string(),
+  decision_id: z.string(),
+  state: z.enum(['pending', 'approved', 'denied', 'timed_out', 'expired']),
+  roles: z.array(z.string()),
+  count: z.number().int(),
+  requested_by: z.string(),
+  expires_at: z.string(),
+  approved_by: z.array(z.object({ id: z.string(), roles: z.array(z.string()) })),
+  request: ledgerEntrySchema.nullable(),
+  decision: ledgerEntrySchema.nullable(),
+  votes: z.array(ledgerEntrySchema),
+})
+
+export const approvalsResponseSchema = z.object({ approvals: z.array(approvalItemSchema) })
+
+export const approvalParamsSchema = z.object({ id })
+
+export const approvalVerdictBodySchema = z
+  .object({ verdict: z.enum(['approve', 'deny']), comment: z.string().max(2000).optional() })
+  .strict()
+
+export const approvalVerdictResponseSchema = z.object({
+  approval_id: z.string(),
+  verdict: z.enum(['approve', 'deny']),
+  state: z.enum(['pending', 'approved', 'denied', 'timed_out', 'expired']),
+})
+
+// ---- operations --------------------------------------------------------------------------------
+
+export const healthSchema = z.object({ status: z.literal('ok') })
+export const readySchema = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  checks: z.object({ database: z.boolean(), bundle: z.boolean() }),
+})
+export const whoamiSchema = z.object({
+  key_id: z.string(),
+  name: z.string(),
+  role: z.string(),
+  principal_id: z.string(),
+  roles: z.array(z.string()),
+})

@@ -1,0 +1,168 @@
+import { existsSync } from 'node:fs'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { dirname, join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { fileURLToPath } from 'node:url'
+import express, { type Express } from 'express'
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit'
+import helmet from 'helmet'
+import { authenticate, principalOf } from './auth/authenticate.js'
+import { errorHandler, HttpError, sendError } from './http-errors.js'
+import { openApiDocument } from './openapi.js'
+import { listApprovalItems, registerApprovalRoutes } from './routes/approvals.js'
+import { registerChainRoutes } from './routes/chains.js'
+import { registerDecisionRoutes } from './routes/decisions.js'
+import { registerEntryRoutes } from './routes/entries.js'
+import { registerOperationsRoutes } from './routes/operations.js'
+import { defaultLimits, type ServerDeps, type ServerLimits } from './server.types.js'
+import { createSidecarDecisions } from './sidecar-decisions.js'
+
+/** A created server: the express app, and `listen` for a real socket. */
+export interface ArbiterServer {
+  readonly app: Express
+  /** Listens on `host:port` (port 0 picks a free one); resolves with the base URL and a closer. */
+  listen(options?: { port?: number; host?: string }): Promise<{ url: string; close(): Promise<void> }>
+}
+
+/**
+ * Static UI files: next to this module in a source run (src/server/ui); a compiled run
+ * (dist/server) falls back to the source folder, since tsc does not copy non-TS files.
+ */
+export function uiDirectory(): string {
+  const here = dirname(fileURLToPath(import.meta.url))
+  const candidates = [join(here, 'ui'), join(here, '..', '..', 'src', 'server', 'ui')]
+  return candidates.find((dir) => existsSync(join(dir, 'index.html'))) ?? candidates[0]!
+}
+
+const contentSecurityPolicy = {
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:'],
+    connectSrc: ["'self'"],
+    fontSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'none'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+  },
+}
+
+function limiter(limits: ServerLimits, keyOf: 'key' | 'ip') {
+  return rateLimit({
+    windowMs: limits.rateLimit.windowMs,
+    limit: limits.rateLimit.limit,
+    // Per address, only failed sign-ins count (key guessing); per key, every request counts.
+    skipSuccessfulRequests: keyOf === 'ip',
+    requestWasSuccessful: (_req, res) => res.statusCode !== 401,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    keyGenerator: (req, res) =>
+      keyOf === 'key' ? `key:${principalOf(res).keyId}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`,
+    handler: (_req, res) => sendError(res, 'RATE_LIMITED', 'too many requests; slow down and retry later'),
+  })
+}
+
+/**
+ * Creates the HTTP server: sidecar decision API, audit API, approvals, operations routes and the
+ * compliance web UI. It builds nothing itself; every store and service comes from `deps`.
+ *
+ * @example
+ * const server = createServer({ guard, ledger, queries, keys, verify, verifications, metrics, ready, logger, clock: systemClock })
+ * const { url, close } = await server.listen({ port: 8080, host: '127.0.0.1' })
+ */
+export function createServer(
+  deps: Omit<ServerDeps, 'limits'> & { limits?: Partial<ServerLimits> },
+): ArbiterServer {
+  const full: ServerDeps = { ...deps, limits: { ...defaultLimits, ...deps.limits } }
+  const sidecar = createSidecarDecisions({
+    guard: full.guard,
+    queries: full.queries,
+    clock: full.clock,
+    logger: full.logger,
+    approvalTimeoutMs: full.limits.approvalTimeoutMs,
+    pollMs: full.limits.pollMs,
+  })
+  full.metrics.setPendingApprovalsSource(
+    async () => (await listApprovalItems(full, { pendingOnly: true, limit: 500 })).length,
+  )
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('query parser', 'simple')
+  app.use(helmet({ contentSecurityPolicy }))
+  app.use((req, res, next) => {
+    const started = performance.now()
+    // Method, path and status only: never headers (the API key) or bodies (tool arguments).
+    res.on('finish', () =>
+      full.logger.debug(
+        {
+          method: req.method,
+          path: req.path,
+          status: res.statusCode,
+          ms: Math.round(performance.now() - started),
+        },
+        'http request',
+      ),
+    )
+    next()
+  })
+
+  registerOperationsRoutes(app, full)
+
+  const v1 = express.Router()
+  v1.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store')
+    next()
+  })
+  v1.use(limiter(full.limits, 'ip'))
+  v1.use(authenticate(full.keys))
+  v1.use(limiter(full.limits, 'key'))
+  // Size limit is enforced while reading, before any JSON parsing.
+  v1.use(express.json({ limit: full.limits.bodyBytes, strict: true }))
+  v1.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument())
+  })
+  v1.get('/whoami', (_req, res) => {
+    const p = principalOf(res)
+    res.json({ key_id: p.keyId, name: p.name, role: p.role, principal_id: p.principalId, roles: p.roles })
+  })
+  registerDecisionRoutes(v1, full, sidecar)
+  registerEntryRoutes(v1, full)
+  registerChainRoutes(v1, full)
+  registerApprovalRoutes(v1, full)
+  v1.use(() => {
+    throw new HttpError('NOT_FOUND', 'no such API route')
+  })
+  app.use('/v1', v1)
+
+  app.use(express.static(uiDirectory(), { index: 'index.html', maxAge: 0 }))
+  app.use((_req, res) => {
+    sendError(res, 'NOT_FOUND', 'not found')
+  })
+  app.use(errorHandler(full.logger))
+
+  return {
+    app,
+    listen({ port = 0, host = '127.0.0.1' } = {}) {
+      return new Promise((resolve, reject) => {
+        const server: Server = app.listen(port, host, (error?: Error) => {
+          if (error) return reject(error)
+          const address = server.address() as AddressInfo
+          const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address
+          resolve({
+            url: `http://${shownHost}:${address.port}`,
+            close: () =>
+              new Promise<void>((done) => {
+                sidecar.close()
+                server.closeAllConnections()
+                server.close(() => done())
+              }),
+          })
+        })
+      })
+    },
+  }
+}

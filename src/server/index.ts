@@ -1,0 +1,17 @@
+// Front door of the HTTP server: the composition root (cli) builds stores and passes them in.
+export {
+  ApiKeyError,
+  type ApiKeyErrorCode,
+  type ApiKeyInfo,
+  type ApiKeyStore,
+  type ApiPrincipal,
+  createApiKeyStore,
+  hashApiKey,
+} from './auth/api-key-store.js'
+export { type ApiRole, apiRoleSchema, type Permission, permissionsByRole } from './auth/roles.js'
+export { type ArbiterServer, createServer } from './create-server.js'
+export { HttpError, type HttpErrorCode, statusByCode } from './http-errors.js'
+export { createServerMetrics, type ServerMetrics } from './metrics.js'
+export { buildOpenApiDocument } from './openapi.js'
+export type { ChainVerification, ServerDeps, ServerGuard, ServerLimits } from './server.types.js'
+export { createVerificationLog, type VerificationLog, type VerificationRun } from './verification-log.js'

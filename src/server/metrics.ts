@@ -1,0 +1,123 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import type { AppendRequest, Ledger, LedgerEntry } from '../ledger/index.js'
+
+/** Prometheus metrics of one server process, on their own registry (tests run several servers). */
+export interface ServerMetrics {
+  readonly registry: Registry
+  /**
+   * Wraps a ledger so every append is timed and counted (decisions by action and rule, conflicts).
+   * The composition root hands the wrapped ledger to the guard, so decisions made by any adapter in
+   * this process are counted, not only those made over HTTP.
+   */
+  instrumentLedger<L extends Pick<Ledger, 'append'>>(ledger: L): L
+  /** End-to-end latency of one HTTP decision (validate, evaluate, durable append). */
+  observeDecisionLatency(seconds: number, action: string): void
+  /** Source of the pending-approvals gauge, read at scrape time. */
+  setPendingApprovalsSource(source: () => number | Promise<number>): void
+}
+
+const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
+
+function reasonRules(body: Record<string, unknown>): string[] {
+  const reasons = Array.isArray(body.reasons) ? body.reasons : []
+  const rules = reasons
+    .map((r) => (typeof r === 'object' && r !== null ? (r as { rule?: unknown }).rule : undefined))
+    .filter((r): r is string => typeof r === 'string')
+  return rules.length > 0 ? rules : ['none']
+}
+
+/**
+ * Creates the server's metrics: `arbiter_decisions_total{action,rule}`,
+ * `arbiter_decision_latency_seconds`, `arbiter_policy_evaluation_seconds`,
+ * `arbiter_ledger_append_seconds{type}`, `arbiter_conflicts_total{kind}`,
+ * `arbiter_pending_approvals`, plus Node process metrics.
+ *
+ * @example
+ * const metrics = createServerMetrics()
+ * const ledger = metrics.instrumentLedger(createLedger(db, options))
+ */
+export function createServerMetrics(options: { defaultMetrics?: boolean } = {}): ServerMetrics {
+  const registry = new Registry()
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'arbiter_' })
+  const decisions = new Counter({
+    name: 'arbiter_decisions_total',
+    help: 'Decisions recorded, by action and by each rule that gave a reason (rule="none" for none)',
+    labelNames: ['action', 'rule'] as const,
+    registers: [registry],
+  })
+  const decisionLatency = new Histogram({
+    name: 'arbiter_decision_latency_seconds',
+    help: 'HTTP decision latency: validation, policy evaluation and durable ledger append',
+    labelNames: ['action'] as const,
+    buckets: latencyBuckets,
+    registers: [registry],
+  })
+  const evaluation = new Histogram({
+    name: 'arbiter_policy_evaluation_seconds',
+    help: 'Policy evaluation time as recorded in decision entries',
+    buckets: latencyBuckets,
+    registers: [registry],
+  })
+  const append = new Histogram({
+    name: 'arbiter_ledger_append_seconds',
+    help: 'Ledger append latency until durable, by entry type',
+    labelNames: ['type'] as const,
+    buckets: latencyBuckets,
+    registers: [registry],
+  })
+  const conflicts = new Counter({
+    name: 'arbiter_conflicts_total',
+    help: 'Conflicts between a vendor runtime and policy, by kind',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  })
+  let pendingSource: () => number | Promise<number> = () => 0
+  new Gauge({
+    name: 'arbiter_pending_approvals',
+    help: 'Approval requests waiting for a verdict in this process',
+    registers: [registry],
+    async collect() {
+      // A failing source must not break the whole scrape; -1 says "unknown".
+      this.set(await Promise.resolve(pendingSource()).catch(() => -1))
+    },
+  })
+
+  function count(entry: LedgerEntry): void {
+    const body = entry.body
+    if (entry.type === 'decision') {
+      const action = String(body.action ?? 'unknown')
+      for (const rule of reasonRules(body)) decisions.inc({ action, rule })
+      if (typeof body.duration_us === 'number') evaluation.observe(body.duration_us / 1e6)
+    } else if (entry.type === 'conflict') {
+      conflicts.inc({ kind: String(body.kind ?? 'unknown') })
+    }
+  }
+
+  return {
+    registry,
+    instrumentLedger(ledger) {
+      const original = ledger.append.bind(ledger)
+      const timedAppend = async (request: AppendRequest): Promise<LedgerEntry> => {
+        const stop = append.startTimer({ type: request.type })
+        const entry = await original(request)
+        stop()
+        count(entry)
+        return entry
+      }
+      // A proxy keeps every other method (and `this` binding) of the real ledger untouched.
+      return new Proxy(ledger, {
+        get(target, property, receiver) {
+          if (property === 'append') return timedAppend
+          const value = Reflect.get(target, property, receiver)
+          return typeof value === 'function' ? value.bind(target) : value
+        },
+      })
+    },
+    observeDecisionLatency(seconds, action) {
+      decisionLatency.observe({ action }, seconds)
+    },
+    setPendingApprovalsSource(source) {
+      pendingSource = source
+    },
+  }
+}

@@ -1,0 +1,60 @@
+import type { Ledger, LedgerQueries } from '../ledger/index.js'
+import type { Clock, Logger } from '../shared/index.js'
+import type { ApiKeyStore } from './auth/api-key-store.js'
+import type { ServerMetrics } from './metrics.js'
+import type { SidecarGuard } from './sidecar-decisions.js'
+import type { VerificationLog } from './verification-log.js'
+
+/** What one verification of one chain found (the composition root adapts the ledger's verifier). */
+export interface ChainVerification {
+  readonly ok: boolean
+  readonly entries: number
+  readonly head: { readonly seq: number; readonly hash: string } | null
+  readonly errorCode: string | null
+  readonly message: string
+}
+
+/**
+ * The guard as the server uses it: decide-and-record for the sidecar decision API, outcomes, and
+ * the approval desk. A subset of `Guard`, so the composition root passes the real guard as it is.
+ */
+export type ServerGuard = SidecarGuard
+
+/** Plain functions and objects the composition root (`arbiter serve`, `arbiter demo`) passes in. */
+export interface ServerDeps {
+  readonly guard: ServerGuard
+  /** The ledger, for streaming exports (reads only). */
+  readonly ledger: Ledger
+  readonly queries: LedgerQueries
+  readonly keys: Pick<ApiKeyStore, 'authenticate'>
+  /** Runs a full verification of one chain. */
+  readonly verify: (chain: string) => Promise<ChainVerification>
+  readonly verifications: VerificationLog
+  readonly metrics: ServerMetrics
+  /** Readiness probe: can the database answer, is a policy bundle loaded. */
+  readonly ready: () => Promise<{ database: boolean; bundle: boolean }>
+  readonly logger: Logger
+  readonly clock: Clock
+  readonly limits: ServerLimits
+}
+
+export interface ServerLimits {
+  /** Largest accepted request body; checked before parsing. Default 256 kB. */
+  readonly bodyBytes: number
+  /** Requests per key per window (failed sign-ins per address use the same budget). Default 3000 per minute. */
+  readonly rateLimit: { readonly windowMs: number; readonly limit: number }
+  /** Upper bound of `?wait=` on GET /v1/decisions/{id}. Default 30 s. */
+  readonly maxWaitSeconds: number
+  /** How long an HTTP `require_approval` waits for approvers before it is denied. Default 5 min. */
+  readonly approvalTimeoutMs: number
+  /** How often pending approvals are re-read from the ledger. Default 500 ms. */
+  readonly pollMs: number
+}
+
+export const defaultLimits: ServerLimits = {
+  bodyBytes: 256 * 1024,
+  rateLimit: { windowMs: 60_000, limit: 3000 },
+  maxWaitSeconds: 30,
+  approvalTimeoutMs: 5 * 60_000,
+  pollMs: 500,
+}

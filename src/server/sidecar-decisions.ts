@@ -1,0 +1,171 @@
+import type { ApprovalStatus, Guard } from '../guard/index.js'
+import type { LedgerQueries } from '../ledger/index.js'
+import type { Decision, Reason } from '../policy/index.js'
+import type { Clock, Logger } from '../shared/index.js'
+import { HttpError } from './http-errors.js'
+
+/** The guard as the sidecar API uses it (the real guard fits as is). */
+export type SidecarGuard = Pick<Guard, 'chain' | 'decide' | 'record' | 'recordOutcome' | 'approvals'>
+
+/** What the decision API answers, for POST and GET alike. */
+export interface DecisionView {
+  readonly decision_id: string
+  readonly status: 'allowed' | 'denied' | 'pending' | 'approved' | 'rejected'
+  readonly decision: Decision
+  readonly reasons: Reason[]
+  readonly bundle: { revision: string; sha256: string }
+  readonly approval?: { approval_id: string; roles: string[]; count: number }
+  readonly entry: { chain: string; seq: number }
+}
+
+export interface SidecarDecisions {
+  /** Decides, records durably, and for `require_approval` opens the approval request; never waits for it. */
+  decide(input: unknown): Promise<DecisionView>
+  /** Current view of a decision; waits up to `waitMs` while it is pending. */
+  view(decisionId: string, waitMs: number, signal?: AbortSignal): Promise<DecisionView>
+  /** Stops background approval waiters (server shutdown). */
+  close(): void
+}
+
+const statusOfApproval: Record<ApprovalStatus['state'], DecisionView['status']> = {
+  pending: 'pending',
+  approved: 'approved',
+  denied: 'rejected',
+  timed_out: 'rejected',
+  expired: 'rejected',
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const wake = () => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', wake)
+      resolve()
+    }
+    const timer = setTimeout(wake, ms)
+    signal?.addEventListener('abort', wake, { once: true })
+  })
+
+/**
+ * The decision API for agents out of process (Python, Java, …): same guard, same ledger entries
+ * as in-process calls, but `require_approval` answers at once and the caller polls. The approval
+ * request body and the timeout/not-run entries follow the guard's conventions, so the approval
+ * desk, the UI and `outcomes --unknown` read them the same way.
+ *
+ * @throws {HttpError} DECISION_NOT_FOUND from `view` for an unknown id.
+ * @example
+ * const sidecar = createSidecarDecisions({ guard, queries, clock, logger, approvalTimeoutMs: 300_000, pollMs: 500 })
+ * const view = await sidecar.decide(toolCallInput) // { decision_id, status: 'pending', ... }
+ */
+export function createSidecarDecisions(options: {
+  guard: SidecarGuard
+  queries: LedgerQueries
+  clock: Clock
+  logger: Logger
+  approvalTimeoutMs: number
+  pollMs: number
+}): SidecarDecisions {
+  const { guard, queries, clock, logger } = options
+  const stop = new AbortController()
+
+  /** Waits for approvers in the background; records timeout and "not run" like the guard does. */
+  async function settleInBackground(decisionId: string, approvalId: string): Promise<void> {
+    while (!stop.signal.aborted) {
+      const status = await guard.approvals.status(approvalId)
+      if (!status || status.state === 'approved') return
+      if (status.state === 'expired') {
+        await guard.record('approval', {
+          decision_id: decisionId,
+          approval_id: approvalId,
+          verdict: 'timeout',
+        })
+      }
+      if (status.state !== 'pending') {
+        await guard.recordOutcome(decisionId, { status: 'not_run' })
+        return
+      }
+      await sleep(options.pollMs, stop.signal)
+    }
+  }
+
+  async function load(decisionId: string): Promise<DecisionView> {
+    const linked = await queries.linkedEntries(decisionId, guard.chain)
+    const entry = linked.find((e) => e.type === 'decision')
+    if (!entry) throw new HttpError('DECISION_NOT_FOUND', `no decision ${decisionId}`)
+    const body = entry.body as {
+      action: Decision['action']
+      reasons?: Reason[]
+      approval?: { roles: string[]; count: number }
+      bundle?: { revision: string; sha256: string }
+    }
+    const reasons = body.reasons ?? []
+    const decision = {
+      action: body.action,
+      reasons,
+      ...(body.approval ? { approval: body.approval } : {}),
+    } as Decision
+    const base = {
+      decision_id: decisionId,
+      decision,
+      reasons,
+      bundle: body.bundle ?? { revision: 'unknown', sha256: 'unknown' },
+      entry: { chain: entry.chain, seq: entry.seq },
+    }
+    if (body.action === 'allow') return { ...base, status: 'allowed' }
+    if (body.action !== 'require_approval') return { ...base, status: 'denied' }
+    const request = linked.find((e) => e.type === 'approval_request')
+    const approvalId = typeof request?.body.approval_id === 'string' ? request.body.approval_id : null
+    const status = approvalId ? await guard.approvals.status(approvalId) : null
+    return {
+      ...base,
+      status: status ? statusOfApproval[status.state] : 'pending',
+      ...(status
+        ? { approval: { approval_id: status.approvalId, roles: [...status.roles], count: status.count } }
+        : {}),
+    }
+  }
+
+  return {
+    async decide(input) {
+      const recorded = await guard.decide(input)
+      const { decision, decisionId } = recorded
+      if (decision.action === 'require_approval' && decision.approval) {
+        const approvalId = crypto.randomUUID()
+        await guard.record('approval_request', {
+          decision_id: decisionId,
+          approval_id: approvalId,
+          roles: decision.approval.roles,
+          count: decision.approval.count,
+          requested_by: recorded.input.principal.id,
+          expires_at: new Date(clock.now().getTime() + options.approvalTimeoutMs).toISOString(),
+        })
+        settleInBackground(decisionId, approvalId).catch((error: unknown) => {
+          logger.error(
+            { decisionId, approvalId, err: error },
+            'approval waiter failed; status stays in the ledger',
+          )
+        })
+      }
+      return load(decisionId)
+    },
+
+    async view(decisionId, waitMs, signal) {
+      const deadline = Date.now() + waitMs
+      let current = await load(decisionId)
+      while (
+        current.status === 'pending' &&
+        Date.now() < deadline &&
+        !signal?.aborted &&
+        !stop.signal.aborted
+      ) {
+        await sleep(Math.min(options.pollMs, Math.max(deadline - Date.now(), 0)), signal)
+        current = await load(decisionId)
+      }
+      return current
+    },
+
+    close() {
+      stop.abort()
+    },
+  }
+}

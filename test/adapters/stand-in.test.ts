@@ -1,0 +1,140 @@
+import Anthropic from '@anthropic-ai/sdk'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { type StandInServer, startStandInServer, step } from '../support/anthropic-stand-in.js'
+
+// The stand-in is only useful if the real SDK accepts it and it rejects what the API rejects.
+let standIn: StandInServer
+let client: Anthropic
+beforeEach(async () => {
+  standIn = await startStandInServer()
+  client = new Anthropic({ apiKey: 'test', baseURL: standIn.url, maxRetries: 0 })
+})
+afterEach(async () => {
+  await standIn.close()
+})
+
+const base = { model: 'claude-sonnet-5-5', max_tokens: 64 }
+
+describe('stand-in Messages endpoint', () => {
+  it('answers a tool_use turn in the API shape the SDK parses', async () => {
+    standIn.scriptMessages({ content: [{ type: 'tool_use', name: 'get_weather', input: { city: 'Oslo' } }] })
+    const message = await client.messages.create({
+      ...base,
+      messages: [{ role: 'user', content: 'weather?' }],
+    })
+    expect(message).toMatchObject({ type: 'message', role: 'assistant', stop_reason: 'tool_use' })
+    expect(message.content[0]).toMatchObject({
+      type: 'tool_use',
+      name: 'get_weather',
+      input: { city: 'Oslo' },
+    })
+    expect(message.id).toMatch(/^msg_/)
+    expect(message.usage.input_tokens).toBeGreaterThan(0)
+  })
+
+  it('rejects a conversation that leaves a tool_use unanswered, like the API', async () => {
+    const error = await client.messages
+      .create({
+        ...base,
+        messages: [
+          { role: 'user', content: 'go' },
+          { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'x', input: {} }] },
+          { role: 'user', content: 'no result' },
+        ],
+      })
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(Anthropic.BadRequestError)
+    expect(String((error as Error).message)).toContain('toolu_1')
+  })
+
+  it('rejects a request without an API key', async () => {
+    const response = await fetch(`${standIn.url}/v1/messages`, { method: 'POST', body: '{}' })
+    expect(response.status).toBe(401)
+    expect(await response.json()).toMatchObject({ type: 'error', error: { type: 'authentication_error' } })
+  })
+})
+
+describe('stand-in session endpoints', () => {
+  it('pages the event list with cursors the SDK follows', async () => {
+    const sessionId = standIn.createSession(
+      Array.from({ length: 7 }, (_, i) => step.message(`m${i}`)),
+      { startOn: 'manual' },
+    )
+    standIn.session(sessionId).start()
+    await standIn.session(sessionId).whenFinished()
+    const types: string[] = []
+    for await (const event of client.beta.sessions.events.list(sessionId, { limit: 3 }))
+      types.push(event.type)
+    expect(types).toEqual([
+      'session.status_running',
+      ...Array.from({ length: 7 }, () => 'agent.message'),
+      'session.status_idle',
+    ])
+  })
+
+  it('streams events with `event:` lines and records what the client sends', async () => {
+    const sessionId = standIn.createSession([
+      step.toolUse({ as: 'bash', name: 'bash', input: { command: 'ls' }, permission: 'ask' }),
+      step.awaitAction(),
+    ])
+    const stream = await client.beta.sessions.events.stream(sessionId)
+    const seen: string[] = []
+    for await (const event of stream) {
+      seen.push(event.type)
+      if (event.type === 'session.status_idle' && event.stop_reason.type === 'requires_action') {
+        await client.beta.sessions.events.send(sessionId, {
+          events: [
+            { type: 'user.tool_confirmation', tool_use_id: event.stop_reason.event_ids[0]!, result: 'allow' },
+          ],
+        })
+      }
+      if (event.type === 'session.status_idle' && event.stop_reason.type === 'end_turn') break
+    }
+    expect(seen).toEqual([
+      'session.status_running',
+      'agent.tool_use',
+      'session.status_idle',
+      'user.tool_confirmation',
+      'session.status_running',
+      'agent.tool_result',
+      'session.status_idle',
+    ])
+    expect(standIn.session(sessionId).sent).toHaveLength(1)
+  })
+
+  it('refuses a second confirmation of the same tool use and a deny_message on allow', async () => {
+    const sessionId = standIn.createSession([
+      step.toolUse({ as: 't', name: 'bash', input: {}, permission: 'ask' }),
+      step.awaitAction(),
+    ])
+    const session = standIn.session(sessionId)
+    session.start()
+    while (!session.ids.get('t')) await new Promise((resolve) => setTimeout(resolve, 5))
+    const toolUseId = session.ids.get('t')!
+    await expect(
+      client.beta.sessions.events.send(sessionId, {
+        events: [
+          { type: 'user.tool_confirmation', tool_use_id: toolUseId, result: 'allow', deny_message: 'x' },
+        ],
+      }),
+    ).rejects.toBeInstanceOf(Anthropic.BadRequestError)
+    await client.beta.sessions.events.send(sessionId, {
+      events: [
+        { type: 'user.tool_confirmation', tool_use_id: toolUseId, result: 'deny', deny_message: 'no' },
+      ],
+    })
+    await expect(
+      client.beta.sessions.events.send(sessionId, {
+        events: [{ type: 'user.tool_confirmation', tool_use_id: toolUseId, result: 'allow' }],
+      }),
+    ).rejects.toBeInstanceOf(Anthropic.BadRequestError)
+  })
+
+  it('requires the managed-agents beta header', async () => {
+    const sessionId = standIn.createSession([])
+    const response = await fetch(`${standIn.url}/v1/sessions/${sessionId}/events`, {
+      headers: { 'x-api-key': 'test', 'anthropic-version': '2023-06-01' },
+    })
+    expect(response.status).toBe(400)
+  })
+})

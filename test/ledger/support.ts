@@ -1,0 +1,50 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import {
+  createLedger,
+  type DatabaseHandle,
+  type KyselyLedgerStore,
+  type KyselyLedgerStoreOptions,
+  migrateToLatest,
+  openDatabase,
+} from '../../src/ledger/index.js'
+import type { TestBackend } from '../support/backends.js'
+
+export const repoRoot = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..')
+
+/** The RFC 8785 vectors: in the workspace next to the repo (CI: ../shared relative to the repo root). */
+export const jcsVectorsDir = join(repoRoot, '..', 'shared', 'vectors', 'jcs')
+export const jcsVectorsPresent = existsSync(join(jcsVectorsDir, 'input'))
+
+/** A migrated database on `backend` with a ledger over it. */
+export interface OpenLedger {
+  readonly handle: DatabaseHandle
+  readonly ledger: KyselyLedgerStore
+  close(): Promise<void>
+}
+
+export async function openLedger(
+  backend: TestBackend,
+  options: KyselyLedgerStoreOptions = {},
+): Promise<OpenLedger> {
+  const handle = await openDatabase({
+    ...(backend.databaseUrl ? { databaseUrl: backend.databaseUrl } : {}),
+    ...(backend.dataDir ? { dataDir: backend.dataDir } : {}),
+  })
+  await migrateToLatest(handle.db)
+  const ledger = createLedger(handle.db, options)
+  return {
+    handle,
+    ledger,
+    async close() {
+      await ledger.close()
+      await handle.close()
+    },
+  }
+}
+
+/** CLI flags that point `arbiter` at the backend's database. */
+export function databaseFlags(backend: TestBackend): string[] {
+  return backend.databaseUrl ? ['--database-url', backend.databaseUrl] : ['--data-dir', backend.dataDir!]
+}

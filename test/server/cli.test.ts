@@ -1,0 +1,129 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { runCli } from '../../src/cli/main.js'
+
+const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..')
+
+/** Runs the CLI in-process and returns what it wrote. */
+async function cli(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  let stdout = ''
+  let stderr = ''
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk)
+    return true
+  })
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk)
+    return true
+  })
+  process.exitCode = 0
+  try {
+    await runCli(['node', 'arbiter', ...args])
+  } finally {
+    out.mockRestore()
+    err.mockRestore()
+  }
+  const code = Number(process.exitCode ?? 0)
+  process.exitCode = 0
+  return { stdout, stderr, code }
+}
+
+describe('arbiter keys', () => {
+  let dataDir: string
+
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'arbiter-keys-'))
+  })
+
+  afterAll(() => {
+    rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  it('creates a key printed once, lists it without the secret, and revokes it', async () => {
+    const created = await cli(
+      'keys',
+      'create',
+      '--role',
+      'approver',
+      '--name',
+      'Alice Officer',
+      '--principal',
+      'alice',
+      '--roles',
+      'payments_officer, compliance_officer',
+      '--data-dir',
+      dataDir,
+    )
+    expect(created.code).toBe(0)
+    const key = created.stdout.trim()
+    expect(key).toMatch(/^arb_[A-Za-z0-9_-]{43}$/)
+    expect(created.stderr).toContain('not shown again')
+
+    const listed = await cli('keys', 'list', '--json', '--data-dir', dataDir)
+    const keys = JSON.parse(listed.stdout) as { keyId: string; principalId: string; roles: string[] }[]
+    expect(keys).toHaveLength(1)
+    expect(keys[0]).toMatchObject({ principalId: 'alice', roles: ['payments_officer', 'compliance_officer'] })
+    expect(listed.stdout).not.toContain(key)
+
+    const revoked = await cli('keys', 'revoke', keys[0]!.keyId, '--data-dir', dataDir)
+    expect(revoked.stdout).toContain(`revoked ${keys[0]!.keyId}`)
+    const table = await cli('keys', 'list', '--data-dir', dataDir)
+    expect(table.stdout).toMatch(/approver\talice\tpayments_officer,compliance_officer\t\S+\trevoked /)
+  })
+
+  it('fails with one line and exit 2 for a bad role or an unknown id', async () => {
+    const badRole = await cli('keys', 'create', '--role', 'root', '--data-dir', dataDir)
+    expect(badRole.code).toBe(2)
+    expect(badRole.stderr).toBe('arbiter: --role must be agent, auditor, approver or admin (got root)\n')
+    const unknown = await cli('keys', 'revoke', 'nope', '--data-dir', dataDir)
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toBe('arbiter: no api key with id nope\n')
+  })
+})
+
+describe('arbiter serve', () => {
+  let dataDir: string
+  let child: ChildProcess | undefined
+
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'arbiter-serve-'))
+  })
+
+  afterAll(() => {
+    child?.kill('SIGKILL')
+    rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  it('starts on a free port, answers health and readiness, and stops cleanly on SIGTERM', async () => {
+    const script = "import('./src/cli/main.ts').then((m) => m.runCli(process.argv))"
+    child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '-e', script, 'arbiter', 'serve', '--port', '0', '--data-dir', dataDir],
+      { cwd: root, env: { ...process.env, ARBITER_LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    let output = ''
+    child.stdout?.on('data', (chunk) => {
+      output += String(chunk)
+    })
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no serving line: ${output}`)), 45_000)
+      child?.stdout?.on('data', () => {
+        const match = /serving \w+ ledger on (http:\/\/[\d.:]+)/.exec(output)
+        if (match) {
+          clearTimeout(timer)
+          resolve(match[1]!)
+        }
+      })
+    })
+    expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' })
+    expect((await fetch(`${url}/readyz`)).status).toBe(200)
+    expect((await fetch(`${url}/v1/entries`)).status).toBe(401)
+    const exited = new Promise<number | null>((resolve) => child?.on('exit', (code) => resolve(code)))
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+  })
+})

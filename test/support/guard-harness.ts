@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type CallContext, createGuard, type Guard, type GuardOptions } from '../../src/guard/index.js'
+import { createLedger, type Ledger, migrateToLatest, openDatabase } from '../../src/ledger/index.js'
+import {
+  buildBundle,
+  DEFAULT_BUNDLE_PATH,
+  loadPolicyEngine,
+  type PolicyEngine,
+} from '../../src/policy/index.js'
+import type { TestBackend } from './backends.js'
+
+/** A migrated database of `backend` and a ledger over it. */
+export interface LedgerStore {
+  readonly ledger: Ledger
+  readonly db: Awaited<ReturnType<typeof openDatabase>>['db']
+  close(): Promise<void>
+}
+
+export async function openStore(backend: TestBackend): Promise<LedgerStore> {
+  const opened = await openDatabase({
+    ...(backend.databaseUrl ? { databaseUrl: backend.databaseUrl } : {}),
+    ...(backend.dataDir ? { dataDir: backend.dataDir } : {}),
+  })
+  await migrateToLatest(opened.db)
+  const ledger = createLedger(opened.db, {})
+  return {
+    ledger,
+    db: opened.db,
+    async close() {
+      await ledger.close().catch(() => undefined)
+      await opened.close().catch(() => undefined)
+    },
+  }
+}
+
+/** The real compiled policy bundle of the checkout (built once if missing). */
+export async function loadTestPolicy(): Promise<PolicyEngine> {
+  if (!existsSync(DEFAULT_BUNDLE_PATH)) await buildBundle({ quiet: true })
+  return loadPolicyEngine({ bundlePath: DEFAULT_BUNDLE_PATH })
+}
+
+/**
+ * A real bundle, compiled by OPA, whose decision is malformed (`action: maybe`): the engine must turn
+ * it into a deny with rule `arbiter.policy_error`.
+ */
+export async function loadBrokenPolicy(): Promise<PolicyEngine> {
+  const dir = mkdtempSync(join(tmpdir(), 'arbiter-broken-policy-'))
+  writeFileSync(
+    join(dir, 'arbiter.rego'),
+    'package arbiter\n\ndecision := {"action": "maybe", "reasons": []}\n',
+  )
+  writeFileSync(join(dir, 'data.json'), '{}\n')
+  const outPath = join(dir, 'bundle.tar.gz')
+  await buildBundle({ policiesDir: dir, outPath, revision: 'broken-test', quiet: true })
+  return loadPolicyEngine({ bundlePath: outPath })
+}
+
+export const redactionKey = randomBytes(32).toString('hex')
+
+export function guardFor(ledger: Ledger, policy: PolicyEngine, options: Partial<GuardOptions> = {}): Guard {
+  return createGuard({
+    policy,
+    ledger,
+    redactionKey,
+    approvals: { pollMs: 20, timeoutMs: 10_000 },
+    ...options,
+  })
+}
+
+/** All entries of a chain, in order. */
+export async function entriesOf(ledger: Ledger, chain = 'default') {
+  const all = []
+  for await (const entry of ledger.entries(chain)) all.push(entry)
+  return all
+}
+
+/** Call contexts used across the guard and adapter suites (names the policy packs know). */
+export const contexts: Record<'teller' | 'officer', CallContext> = {
+  teller: {
+    agent: { id: 'fin-assistant', runtime: 'custom' },
+    principal: { id: 'emp-101', roles: ['teller'], tenant: 'acme' },
+    session: { id: 'sess-teller' },
+  },
+  officer: {
+    agent: { id: 'fin-assistant', runtime: 'custom' },
+    principal: { id: 'emp-204', roles: ['payments_officer'], tenant: 'acme' },
+    session: { id: 'sess-officer' },
+  },
+}
+
+export const transferArgs = (amount: number) => ({
+  amount,
+  currency: 'USD',
+  from_account: '4401778812',
+  to_account: '7730019921',
+  counterparty: 'Northwind Supplies',
+})
