@@ -60,7 +60,15 @@ try {
     return expected - 1
   }
   const ledger = createLedger(db)
+  const readOnly = async () => {
+    let k = 0
+    for await (const _ of rows()) k++
+    return k
+  }
   for (let round = 0; round < 2; round++) {
+    const t = nowUs()
+    const k = await readOnly()
+    console.log(`read only (5000-row pages, prefetch) ${(k / ((nowUs() - t) / 1e6)).toFixed(0)}/s`)
     let t0 = nowUs()
     const report = await verifyChain(ledger, 'v')
     const shipped = report.entries / ((nowUs() - t0) / 1e6)

@@ -22,7 +22,9 @@ if (newer(join(root, 'package-lock.json'), join(root, 'node_modules', '.package-
 }
 
 step('compiling TypeScript')
-run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'])
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
+run(process.execPath, [tsc, '-p', 'tsconfig.build.json'])
+run(process.execPath, [tsc, '-p', 'tsconfig.migrations.json'])
 
 step('building the policy bundle (builds the pinned OPA CLI on first use; may take minutes)')
 run(process.execPath, [join(root, 'bin', 'arbiter.js'), 'policy', 'build', '--quiet'])

@@ -10,6 +10,19 @@ import {
 } from './approval-state.js'
 import { ApprovalError } from './errors.js'
 
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const wake = () => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', wake)
+      resolve()
+    }
+    const timer = setTimeout(wake, ms)
+    signal?.addEventListener('abort', wake, { once: true })
+  })
+}
+
 /** A request still waiting for approvers, with the (redacted) decision it is about. */
 export interface PendingApproval extends ApprovalStatus {
   /** Body of the `decision` entry: tool, redacted arguments, reasons, bundle. */
@@ -29,8 +42,11 @@ export interface ApprovalDesk {
   status(approvalId: string): Promise<ApprovalStatus | null>
   /** Every request on the chain still open for approvers (derived from the ledger). */
   pending(): Promise<PendingApproval[]>
-  /** Waits until the request is settled; records a `timeout` entry when it expires. @internal */
-  waitFor(approvalId: string, pollMs: number): Promise<ApprovalStatus>
+  /**
+   * Waits until the request is settled; records a `timeout` entry when it expires. When `signal`
+   * aborts, returns the still-pending status without writing anything. @internal
+   */
+  waitFor(approvalId: string, pollMs: number, signal?: AbortSignal): Promise<ApprovalStatus>
 }
 
 /**
@@ -98,9 +114,9 @@ export function createApprovalDesk(options: { ledger: Ledger; chain?: string; cl
     deny: (id, approver, comment) => act('deny', id, approver, comment),
     status,
     async pending() {
+      // Approval requests are few next to all entries: read them by type, not by scanning the chain.
       const requestIds: string[] = []
-      for await (const entry of ledger.entries(chain)) {
-        if (entry.type !== 'approval_request') continue
+      for (const entry of await ledger.findByType('approval_request', { chain })) {
         const parsed = approvalRequestBodySchema.safeParse(entry.body)
         if (parsed.success && Date.parse(parsed.data.expires_at) > clock.now().getTime())
           requestIds.push(parsed.data.approval_id)
@@ -117,7 +133,7 @@ export function createApprovalDesk(options: { ledger: Ledger; chain?: string; cl
       }
       return open
     },
-    async waitFor(approvalId, pollMs) {
+    async waitFor(approvalId, pollMs, signal) {
       for (;;) {
         const current = await status(approvalId)
         if (!current) throw new ApprovalError('APPROVAL_NOT_FOUND', `no approval request ${approvalId}`)
@@ -129,8 +145,8 @@ export function createApprovalDesk(options: { ledger: Ledger; chain?: string; cl
           })
           return { ...current, state: 'timed_out' }
         }
-        if (current.state !== 'pending') return current
-        await new Promise((resolve) => setTimeout(resolve, pollMs))
+        if (current.state !== 'pending' || signal?.aborted) return current
+        await sleep(pollMs, signal)
       }
     },
   }

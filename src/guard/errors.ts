@@ -1,7 +1,12 @@
 import type { Reason } from '../policy/index.js'
 import { ArbiterError } from '../shared/index.js'
 
-export type GuardErrorCode = 'GUARD_LEDGER_UNAVAILABLE' | 'GUARD_POLICY_FAILED' | 'GUARD_REDACTION_FAILED'
+export type GuardErrorCode =
+  | 'GUARD_LEDGER_UNAVAILABLE'
+  | 'GUARD_POLICY_FAILED'
+  | 'GUARD_REDACTION_FAILED'
+  | 'GUARD_NOT_AWAITING_APPROVAL'
+  | 'GUARD_APPROVAL_ABANDONED'
 
 /** The guard could not evaluate or record a call, so it refused to run it (fail closed). */
 export class GuardError extends ArbiterError<GuardErrorCode> {}

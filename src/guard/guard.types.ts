@@ -106,6 +106,18 @@ export interface Guard {
   ): (...args: P) => Promise<Awaited<R>>
   /** Validates, evaluates and records a decision without settling approvals. */
   decide(input: unknown, options?: { eventId?: string }): Promise<RecordedDecision>
+  /**
+   * Opens the approval request for a `require_approval` decision and returns its approval id, without
+   * waiting (the HTTP decision API answers `pending` at once and lets the caller poll).
+   * @throws {GuardError} GUARD_NOT_AWAITING_APPROVAL when the decision needs no approval.
+   */
+  requestApproval(recorded: RecordedDecision): Promise<string>
+  /**
+   * Waits for approvers on an open request. Approved -> `allow`; denied or timed out -> `deny` with a
+   * reason, after an `outcome` entry with status `not_run`.
+   * @throws {GuardError} GUARD_APPROVAL_ABANDONED when `signal` aborts first (nothing is written).
+   */
+  awaitApproval(recorded: RecordedDecision, approvalId: string, signal?: AbortSignal): Promise<GuardVerdict>
   /** Appends an `outcome` entry for a decision. */
   recordOutcome(decisionId: string, report: OutcomeReport): Promise<void>
   /** Bodies of this chain's entries of `type` carrying `event_id` (vendor event id); for de-duplication. */

@@ -1,8 +1,7 @@
 import { performance } from 'node:perf_hooks'
-import { redactArguments } from '../ledger/index.js'
+import { canonicalBody, redactArguments } from '../ledger/index.js'
 import { type ToolCallInput, toolCallInputSchema } from '../policy/index.js'
 import {
-  canonicalJson,
   describeError,
   parseWith,
   randomIds,
@@ -59,12 +58,14 @@ export function createGuard(options: GuardOptions): Guard {
     const input = parseWith(toolCallInputSchema, raw, 'tool call')
     // Arguments come from a model and are attacker-controlled: they must be plain JSON (what the
     // ledger can hash) and small enough, before anything evaluates them.
+    // canonicalBody is the ledger's own admission check (JSON object, no NaN, no U+0000), so a call
+    // the ledger could not store is refused here as bad input, not later as a ledger outage.
     let text: string
     try {
-      text = canonicalJson(input.arguments)
+      text = canonicalBody(input.arguments)
     } catch (error) {
-      throw new ValidationError(`tool call arguments are not JSON: ${describeError(error)}`, [
-        { path: 'arguments', message: 'not representable as JSON' },
+      throw new ValidationError(`tool call arguments cannot be recorded: ${describeError(error)}`, [
+        { path: 'arguments', message: 'not representable in the ledger' },
       ])
     }
     if (Buffer.byteLength(text) > maxArgumentBytes)
@@ -112,10 +113,13 @@ export function createGuard(options: GuardOptions): Guard {
     return { decisionId, decision: evaluation.decision, input, seq: entry.seq }
   }
 
-  const settle = async (recorded: RecordedDecision): Promise<GuardVerdict> => {
+  const requestApproval: Guard['requestApproval'] = async (recorded) => {
     const { decision, decisionId } = recorded
-    if (decision.action === 'allow') return { kind: 'allow', decisionId, recorded }
-    if (!needsApproval(decision)) return { kind: 'deny', decisionId, reasons: decision.reasons, recorded }
+    if (!needsApproval(decision))
+      throw new GuardError(
+        'GUARD_NOT_AWAITING_APPROVAL',
+        `decision ${decisionId} is ${decision.action}, not require_approval`,
+      )
     const approvalId = ids.next()
     await append('approval_request', {
       decision_id: decisionId,
@@ -126,15 +130,22 @@ export function createGuard(options: GuardOptions): Guard {
       expires_at: new Date(clock.now().getTime() + timeoutMs).toISOString(),
     })
     logger.info({ decisionId, approvalId }, 'tool call waiting for approval')
+    return approvalId
+  }
+
+  const awaitApproval: Guard['awaitApproval'] = async (recorded, approvalId, signal) => {
+    const { decision, decisionId } = recorded
     let status: Awaited<ReturnType<typeof approvals.waitFor>>
     try {
-      status = await approvals.waitFor(approvalId, pollMs)
+      status = await approvals.waitFor(approvalId, pollMs, signal)
     } catch (error) {
       throw new GuardError('GUARD_LEDGER_UNAVAILABLE', `cannot read approvals: ${describeError(error)}`, {
         cause: error,
       })
     }
     if (status.state === 'approved') return { kind: 'allow', decisionId, recorded }
+    if (status.state === 'pending')
+      throw new GuardError('GUARD_APPROVAL_ABANDONED', `stopped waiting for approval ${approvalId}`)
     const reasons =
       status.state === 'denied'
         ? [
@@ -151,6 +162,13 @@ export function createGuard(options: GuardOptions): Guard {
           ]
     await append('outcome', toOutcomeBody(decisionId, { status: 'not_run' }, false))
     return { kind: 'deny', decisionId, reasons: [...decision.reasons, ...reasons], recorded }
+  }
+
+  const settle = async (recorded: RecordedDecision): Promise<GuardVerdict> => {
+    const { decision, decisionId } = recorded
+    if (decision.action === 'allow') return { kind: 'allow', decisionId, recorded }
+    if (!needsApproval(decision)) return { kind: 'deny', decisionId, reasons: decision.reasons, recorded }
+    return awaitApproval(recorded, await requestApproval(recorded))
   }
 
   const recordOutcome: Guard['recordOutcome'] = async (decisionId, report) => {
@@ -210,6 +228,8 @@ export function createGuard(options: GuardOptions): Guard {
     check,
     execute,
     decide,
+    requestApproval,
+    awaitApproval,
     recordOutcome,
     async findByEvent(eventId, type) {
       const entries = await ledger.findByBodyField('event_id', eventId, { chain, type })

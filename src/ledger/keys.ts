@@ -39,9 +39,8 @@ export function ensureSigningKey(dataDir: string, onGenerated?: (path: string) =
   const path = join(dataDir, 'signing-key.pem')
   if (!existsSync(path)) {
     const { privateKey } = generateKeyPairSync('ed25519')
-    mkdirSync(dirname(path), { recursive: true })
-    writeFileSync(path, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600, flag: 'wx' })
-    onGenerated?.(path)
+    if (createExclusive(path, privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()))
+      onGenerated?.(path)
   }
   return loadSigningKey(path)
 }
@@ -56,12 +55,24 @@ export function ensureSigningKey(dataDir: string, onGenerated?: (path: string) =
 export function ensureRedactionKey(dataDir: string, onGenerated?: (path: string) => void): string {
   const path = join(dataDir, 'redaction-key')
   if (!existsSync(path)) {
-    mkdirSync(dirname(path), { recursive: true })
-    writeFileSync(path, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' })
-    onGenerated?.(path)
+    if (createExclusive(path, `${randomBytes(32).toString('hex')}\n`)) onGenerated?.(path)
   }
   const key = readFileSync(path, 'utf8').trim()
   if (!/^[0-9a-f]{64}$/.test(key))
     throw new LedgerError('LEDGER_KEY_INVALID', `redaction key file ${path} is malformed`)
   return key
+}
+
+/** Writes a new secret file (mode 0600) unless another process created it first; true when we did. */
+function createExclusive(path: string, content: string): boolean {
+  mkdirSync(dirname(path), { recursive: true })
+  try {
+    writeFileSync(path, content, { mode: 0o600, flag: 'wx' })
+    return true
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw new LedgerError('LEDGER_KEY_INVALID', `cannot create key file ${path}: ${String(error)}`, {
+      cause: error,
+    })
+  }
 }

@@ -233,6 +233,19 @@ export class KyselyLedgerStore implements Ledger {
     return rows.map(toLedgerEntry)
   }
 
+  /**
+   * Entries of one type (served by the `(type, ts)` index), e.g. every `approval_request`.
+   *
+   * @example
+   * const requests = await ledger.findByType('approval_request', { chain: 'default' })
+   */
+  async findByType(type: string, filter: { chain?: string } = {}): Promise<LedgerEntry[]> {
+    let query = this.selectEntries().where('type', '=', type)
+    if (filter.chain !== undefined) query = query.where('chain', '=', filter.chain)
+    const rows = await query.orderBy('chain').orderBy('seq').execute()
+    return rows.map(toLedgerEntry)
+  }
+
   /** Every chain that has at least one entry, with its head. */
   async listChains(): Promise<ChainHead[]> {
     const rows = await this.db

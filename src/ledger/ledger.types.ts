@@ -70,6 +70,8 @@ export interface Ledger {
     value: string,
     filter?: { chain?: string; type?: string },
   ): Promise<LedgerEntry[]>
+  /** Entries of one `type` (indexed), optionally on one chain, in chain and seq order. */
+  findByType(type: string, filter?: { chain?: string }): Promise<LedgerEntry[]>
   /** Every chain with its head. */
   listChains(): Promise<ChainHead[]>
   close(): Promise<void>

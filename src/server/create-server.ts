@@ -81,9 +81,7 @@ export function createServer(
   const sidecar = createSidecarDecisions({
     guard: full.guard,
     queries: full.queries,
-    clock: full.clock,
     logger: full.logger,
-    approvalTimeoutMs: full.limits.approvalTimeoutMs,
     pollMs: full.limits.pollMs,
   })
   full.metrics.setPendingApprovalsSource(

@@ -13,5 +13,11 @@ export { type ArbiterServer, createServer } from './create-server.js'
 export { HttpError, type HttpErrorCode, statusByCode } from './http-errors.js'
 export { createServerMetrics, type ServerMetrics } from './metrics.js'
 export { buildOpenApiDocument } from './openapi.js'
-export type { ChainVerification, ServerDeps, ServerGuard, ServerLimits } from './server.types.js'
+export {
+  type ChainVerification,
+  defaultLimits,
+  type ServerDeps,
+  type ServerGuard,
+  type ServerLimits,
+} from './server.types.js'
 export { createVerificationLog, type VerificationLog, type VerificationRun } from './verification-log.js'

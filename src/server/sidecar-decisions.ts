@@ -1,11 +1,14 @@
 import type { ApprovalStatus, Guard } from '../guard/index.js'
 import type { LedgerQueries } from '../ledger/index.js'
 import type { Decision, Reason } from '../policy/index.js'
-import type { Clock, Logger } from '../shared/index.js'
+import type { Logger } from '../shared/index.js'
 import { HttpError } from './http-errors.js'
 
 /** The guard as the sidecar API uses it (the real guard fits as is). */
-export type SidecarGuard = Pick<Guard, 'chain' | 'decide' | 'record' | 'recordOutcome' | 'approvals'>
+export type SidecarGuard = Pick<
+  Guard,
+  'chain' | 'decide' | 'requestApproval' | 'awaitApproval' | 'recordOutcome' | 'approvals'
+>
 
 /** What the decision API answers, for POST and GET alike. */
 export interface DecisionView {
@@ -54,39 +57,17 @@ const sleep = (ms: number, signal?: AbortSignal) =>
  *
  * @throws {HttpError} DECISION_NOT_FOUND from `view` for an unknown id.
  * @example
- * const sidecar = createSidecarDecisions({ guard, queries, clock, logger, approvalTimeoutMs: 300_000, pollMs: 500 })
+ * const sidecar = createSidecarDecisions({ guard, queries, logger, pollMs: 500 })
  * const view = await sidecar.decide(toolCallInput) // { decision_id, status: 'pending', ... }
  */
 export function createSidecarDecisions(options: {
   guard: SidecarGuard
   queries: LedgerQueries
-  clock: Clock
   logger: Logger
-  approvalTimeoutMs: number
   pollMs: number
 }): SidecarDecisions {
-  const { guard, queries, clock, logger } = options
+  const { guard, queries, logger } = options
   const stop = new AbortController()
-
-  /** Waits for approvers in the background; records timeout and "not run" like the guard does. */
-  async function settleInBackground(decisionId: string, approvalId: string): Promise<void> {
-    while (!stop.signal.aborted) {
-      const status = await guard.approvals.status(approvalId)
-      if (!status || status.state === 'approved') return
-      if (status.state === 'expired') {
-        await guard.record('approval', {
-          decision_id: decisionId,
-          approval_id: approvalId,
-          verdict: 'timeout',
-        })
-      }
-      if (status.state !== 'pending') {
-        await guard.recordOutcome(decisionId, { status: 'not_run' })
-        return
-      }
-      await sleep(options.pollMs, stop.signal)
-    }
-  }
 
   async function load(decisionId: string): Promise<DecisionView> {
     const linked = await queries.linkedEntries(decisionId, guard.chain)
@@ -129,17 +110,11 @@ export function createSidecarDecisions(options: {
     async decide(input) {
       const recorded = await guard.decide(input)
       const { decision, decisionId } = recorded
-      if (decision.action === 'require_approval' && decision.approval) {
-        const approvalId = crypto.randomUUID()
-        await guard.record('approval_request', {
-          decision_id: decisionId,
-          approval_id: approvalId,
-          roles: decision.approval.roles,
-          count: decision.approval.count,
-          requested_by: recorded.input.principal.id,
-          expires_at: new Date(clock.now().getTime() + options.approvalTimeoutMs).toISOString(),
-        })
-        settleInBackground(decisionId, approvalId).catch((error: unknown) => {
+      if (decision.action === 'require_approval') {
+        const approvalId = await guard.requestApproval(recorded)
+        // The guard's own waiter records the timeout and the "not run" outcome; the caller polls.
+        guard.awaitApproval(recorded, approvalId, stop.signal).catch((error: unknown) => {
+          if (stop.signal.aborted) return
           logger.error(
             { decisionId, approvalId, err: error },
             'approval waiter failed; status stays in the ledger',

@@ -153,6 +153,20 @@ describe('guard.wrap', () => {
       expect(await entries()).toEqual([])
     })
 
+    it('rejects arguments the ledger cannot store (U+0000) with VALIDATION_FAILED, not a ledger error', async () => {
+      let ran = false
+      const call = guard.wrap(
+        'web.search',
+        (_args: object) => {
+          ran = true
+        },
+        { context: contexts.teller },
+      )
+      await expect(call({ query: 'a\u0000b' })).rejects.toThrowWithCode('VALIDATION_FAILED')
+      expect(ran).toBe(false)
+      expect(await entries()).toEqual([])
+    })
+
     it('rejects oversized arguments with PAYLOAD_TOO_LARGE', async () => {
       const small = guardFor(store.ledger, policy, { chain, maxArgumentBytes: 64 })
       const call = small.wrap('web.search', (_args: object) => 'never', { context: contexts.teller })

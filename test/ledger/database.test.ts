@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -5,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { createLedger, migrateToLatest, openDatabase } from '../../src/ledger/index.js'
 import { ArbiterMigrationProvider } from '../../src/ledger/migrations.js'
 import { backendFactories } from '../support/backends.js'
+import { repoRoot } from './support.js'
 
 describe.each(backendFactories)('openDatabase and migrateToLatest on %s', (name, createBackend) => {
   it('migrates once, is a no-op the second time, and keeps committed entries across a reopen', async () => {
@@ -60,14 +62,25 @@ describe('migrateToLatest errors', () => {
 })
 
 describe('the embedded database lock', () => {
-  it('refuses a second opener of the same data directory until the first closes', async () => {
+  it('refuses a second process on the same data directory until the first closes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'arbiter-lock-'))
+    const migrate = () =>
+      spawnSync(
+        process.execPath,
+        ['--import', 'tsx', join(repoRoot, 'test/ledger/fixtures/cli.ts'), 'migrate', '--data-dir', dir],
+        {
+          cwd: repoRoot,
+          encoding: 'utf8',
+          timeout: 60_000,
+        },
+      )
     try {
       const first = await openDatabase({ dataDir: dir })
-      await expect(openDatabase({ dataDir: dir })).rejects.toThrowWithCode('LEDGER_UNAVAILABLE')
+      const blocked = migrate()
+      expect(blocked.status).toBe(1)
+      expect(blocked.stderr).toMatch(new RegExp(`in use by process ${process.pid}.*\\[LEDGER_UNAVAILABLE\\]`))
       await first.close()
-      const second = await openDatabase({ dataDir: dir })
-      await second.close()
+      expect(migrate().status).toBe(0)
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

@@ -1,13 +1,20 @@
 import type { Command } from 'commander'
 import { runDemoSessions } from '../../demo/index.js'
 import { createGuard, type Guard } from '../../guard/index.js'
-import { createLedger, type Ledger, migrateToLatest, openDatabase, verifyLedger } from '../../ledger/index.js'
+import {
+  createLedger,
+  type KyselyLedgerStore,
+  migrateToLatest,
+  openDatabase,
+  verifyLedger,
+} from '../../ledger/index.js'
 import { DEFAULT_BUNDLE_PATH, loadPolicyEngine } from '../../policy/index.js'
 import { createLogger } from '../../shared/index.js'
 import {
   addDatabaseOptions,
   type DatabaseFlags,
   resolveDatabaseConfig,
+  resolveLedgerOptions,
   resolveRedactionKey,
 } from '../config.js'
 import { serveDemo } from './serve.js'
@@ -21,14 +28,18 @@ const print = (line: string) => process.stdout.write(`${line}\n`)
  * Runs the scripted sessions through `guard`, then verifies every chain of `ledger` and prints the
  * result. Returns whether the ledger verified. The serve part of `arbiter demo` starts after this.
  */
-export async function runDemoAndVerify(guard: Guard, ledger: Ledger): Promise<boolean> {
+export async function runDemoAndVerify(guard: Guard, ledger: KyselyLedgerStore): Promise<boolean> {
   await runDemoSessions({ guard, print })
   print('')
+  // Sign the head now, so the verification below also checks a checkpoint over this run.
+  const checkpoint = await ledger.checkpointer?.checkpoint(guard.chain)
+  if (checkpoint)
+    print(`signed checkpoint: chain ${checkpoint.chain} seq ${checkpoint.seq} key ${checkpoint.key_id}`)
   const reports = await verifyLedger(ledger)
   for (const r of reports)
     print(
       r.ok
-        ? `ledger chain ${r.chain}: verified, ${r.entries} entries, head seq ${r.head?.seq ?? 0}`
+        ? `ledger chain ${r.chain}: verified, ${r.entries} entries, ${r.checkpoints} signed checkpoints, head seq ${r.head?.seq ?? 0}`
         : `ledger chain ${r.chain}: BROKEN at seq ${r.failure?.seq} (${r.failure?.kind}): ${r.failure?.message}`,
     )
   return reports.every((r) => r.ok)
@@ -56,7 +67,8 @@ export function registerDemo(program: Command): void {
     })
     try {
       await migrateToLatest(database.db)
-      const ledger = createLedger(database.db, {})
+      // Same ledger wiring as `serve`: signed checkpoints (key generated on first use) on the cadence.
+      const ledger = createLedger(database.db, resolveLedgerOptions(database.db, config, logger))
       const guardRedactionKey = resolveRedactionKey(config.dataDir, logger)
       const guard = createGuard({
         policy,

@@ -3,7 +3,6 @@ import { type Kysely, sql } from 'kysely'
 import { z } from 'zod'
 import { createGuard, type Guard } from '../../guard/index.js'
 import {
-  Checkpointer,
   createLedger,
   createLedgerQueries,
   type Ledger,
@@ -21,6 +20,7 @@ import {
   createServer,
   createServerMetrics,
   createVerificationLog,
+  defaultLimits,
   type ServerLimits,
   type ServerMetrics,
 } from '../../server/index.js'
@@ -29,10 +29,9 @@ import {
   addDatabaseOptions,
   type DatabaseFlags,
   resolveAnchorDir,
-  resolveCheckpointCadence,
   resolveDatabaseConfig,
+  resolveLedgerOptions,
   resolveRedactionKey,
-  resolveSigningKey,
 } from '../config.js'
 import { CliExit } from '../main.js'
 
@@ -76,6 +75,11 @@ export function composeServer(options: ComposeServerOptions): ComposedServer {
     redactionKey: options.redactionKey,
     clock,
     logger: options.logger,
+    // The guard owns approval waiting for in-process and HTTP callers alike.
+    approvals: {
+      timeoutMs: options.limits?.approvalTimeoutMs ?? defaultLimits.approvalTimeoutMs,
+      pollMs: options.limits?.pollMs ?? defaultLimits.pollMs,
+    },
     ...(options.chain ? { chain: options.chain } : {}),
   })
   const keys = createApiKeyStore(options.db, { clock })
@@ -168,7 +172,6 @@ export function registerServe(program: Command): void {
     const config = resolveDatabaseConfig(flags)
     const anchorDir = resolveAnchorDir(flags.anchorDir)
     const redactionKey = resolveRedactionKey(config.dataDir, logger)
-    const signingKey = resolveSigningKey(config.dataDir, logger)
     const policy = await loadPolicyEngine({
       bundlePath: flags.bundle ?? process.env.ARBITER_BUNDLE ?? DEFAULT_BUNDLE_PATH,
       watch: flags.watch ?? false,
@@ -176,13 +179,7 @@ export function registerServe(program: Command): void {
     })
     const handle = await openDatabase(config)
     await migrateToLatest(handle.db)
-    const checkpointer = new Checkpointer(handle.db, {
-      signingKey,
-      logger,
-      ...resolveCheckpointCadence(),
-      ...(anchorDir ? { anchorDir } : {}),
-    })
-    const ledger = createLedger(handle.db, { checkpointer })
+    const ledger = createLedger(handle.db, resolveLedgerOptions(handle.db, config, logger, { anchorDir }))
     const { server } = composeServer({
       db: handle.db,
       ledger,
