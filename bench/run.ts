@@ -63,6 +63,7 @@ async function main(): Promise<void> {
       concurrencies: options.concurrencies,
       verifyEntries: options.verifyEntries,
       verifyEntriesPglite: options.verifyEntriesPglite,
+      verifyNodeOptions: options.verifyNodeOptions,
       bundle: options.bundlePath ?? 'built from policies/ for this run',
       multiProcessSeconds: options.multiProcessSeconds,
       poolSize: options.poolSize,
@@ -134,7 +135,7 @@ async function main(): Promise<void> {
           if (options.sections.has('verify'))
             await section('verify', kind, async () => {
               const n = kind === 'postgres' ? options.verifyEntries : options.verifyEntriesPglite
-              results.verify.push(await benchVerify(store, location, n))
+              results.verify.push(await benchVerify(store, location, n, options.verifyNodeOptions))
             })
         } finally {
           await store.close()

@@ -43,10 +43,14 @@ const WORKERS = ['verify-chain', 'append-chain'] as const
 let compiled = false
 
 /** Starts a compiled worker (see {@link compileWorker}) on bare Node with an IPC channel. */
-export function forkCompiled(path: string, args: readonly string[]): ChildProcess {
+export function forkCompiled(
+  path: string,
+  args: readonly string[],
+  nodeOptions: readonly string[] = [],
+): ChildProcess {
   return fork(path, [...args], {
     cwd: repoRoot,
-    execArgv: [],
+    execArgv: [...nodeOptions],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
 }
@@ -76,9 +80,10 @@ export function nextMessage<T>(child: ChildProcess, type: string): Promise<T> {
   })
 }
 
-/** Sends a message from inside a worker (no-op when not forked). */
+/** Sends a message from inside a worker; run by hand (not forked), the worker prints it instead. */
 export function tellParent(message: Record<string, unknown>): void {
-  process.send?.(message)
+  if (process.send) process.send(message)
+  else process.stdout.write(`${JSON.stringify(message)}\n`)
 }
 
 /** Waits for the child to exit. */

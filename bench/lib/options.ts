@@ -24,11 +24,10 @@ export interface BenchOptions {
   readonly warmupMs: number
   readonly concurrencies: readonly number[]
   readonly verifyEntries: number
-  /**
-   * PGlite's chain is shorter by default: writing it is ~10x slower than on PostgreSQL (minutes for a
-   * million), and verification streams in constant memory, so its rate does not depend on the length.
-   */
+  /** Chain length on PGlite (`--verify-entries-pglite`); writing it there takes minutes for a million. */
   readonly verifyEntriesPglite: number
+  /** Extra Node flags for the verifier process (e.g. V8 heap limits); none by default. */
+  readonly verifyNodeOptions: readonly string[]
   readonly multiProcessSeconds: number
   /** PostgreSQL connections the harness gives each store (Arbiter's and the baselines' alike). */
   readonly poolSize: number
@@ -81,7 +80,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       ? positiveInt(verifyPgliteOverride, '--verify-entries-pglite')
       : quick
         ? 10_000
-        : 200_000,
+        : 1_000_000,
+    verifyNodeOptions: (value('--verify-node-options') ?? '').split(' ').filter((f) => f.startsWith('--')),
     multiProcessSeconds: quick ? 1.5 : 8,
     poolSize: positiveInt(value('--pool') ?? '20', '--pool'),
   }

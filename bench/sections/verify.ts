@@ -15,6 +15,8 @@ export interface VerifyResult {
   /** VmRSS of the same process after imports and opening the database, before verifying. */
   readonly startRssMB: number
   readonly generateSeconds: number
+  /** Node flags the verifier ran with (none unless `--verify-node-options`). */
+  readonly nodeOptions: readonly string[]
   readonly detail?: string
 }
 
@@ -36,6 +38,7 @@ export async function benchVerify(
   store: BenchStore,
   location: StoreLocation,
   n: number,
+  nodeOptions: readonly string[] = [],
 ): Promise<VerifyResult> {
   const chain = 'bench-verify'
   const t0 = nowUs()
@@ -43,7 +46,7 @@ export async function benchVerify(
   const generateSeconds = round((nowUs() - t0) / 1e6, 1)
   // PGlite allows one process per data directory: hand it over to the verifier.
   await store.close()
-  const child = forkCompiled(compileWorker('verify-chain'), [JSON.stringify(location), chain])
+  const child = forkCompiled(compileWorker('verify-chain'), [JSON.stringify(location), chain], nodeOptions)
   const report = await nextMessage<VerifyWorkerReport>(child, 'result')
   return {
     backend: location.kind,
@@ -54,6 +57,7 @@ export async function benchVerify(
     peakRssMB: round(report.peakRssMB, 1),
     startRssMB: round(report.startRssMB, 1),
     generateSeconds,
+    nodeOptions,
     ...(report.detail === undefined ? {} : { detail: report.detail }),
   }
 }

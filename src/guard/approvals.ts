@@ -1,5 +1,5 @@
 import type { Ledger, LedgerEntry } from '../ledger/index.js'
-import { type Clock, parseWith, systemClock } from '../shared/index.js'
+import { type Clock, parseWith, sleep, systemClock } from '../shared/index.js'
 import {
   type ApprovalStatus,
   type Approver,
@@ -9,19 +9,6 @@ import {
   settleApproval,
 } from './approval-state.js'
 import { ApprovalError } from './errors.js'
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const wake = () => {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', wake)
-      resolve()
-    }
-    const timer = setTimeout(wake, ms)
-    signal?.addEventListener('abort', wake, { once: true })
-  })
-}
 
 /** A request still waiting for approvers, with the (redacted) decision it is about. */
 export interface PendingApproval extends ApprovalStatus {

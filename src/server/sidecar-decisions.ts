@@ -1,7 +1,7 @@
 import type { ApprovalStatus, Guard } from '../guard/index.js'
 import type { LedgerQueries } from '../ledger/index.js'
 import type { Decision, Reason } from '../policy/index.js'
-import type { Logger } from '../shared/index.js'
+import { type Logger, sleep } from '../shared/index.js'
 import { HttpError } from './http-errors.js'
 
 /** The guard as the sidecar API uses it (the real guard fits as is). */
@@ -37,17 +37,6 @@ const statusOfApproval: Record<ApprovalStatus['state'], DecisionView['status']> 
   timed_out: 'rejected',
   expired: 'rejected',
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const wake = () => {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', wake)
-      resolve()
-    }
-    const timer = setTimeout(wake, ms)
-    signal?.addEventListener('abort', wake, { once: true })
-  })
 
 /**
  * The decision API for agents out of process (Python, Java, …): same guard, same ledger entries

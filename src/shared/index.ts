@@ -8,4 +8,5 @@ export { type Clock, FixedClock, systemClock, toRfc3339Millis } from './clock.js
 export { ArbiterError, describeError, ValidationError, type ValidationErrorCode } from './errors.js'
 export { type IdFactory, randomIds } from './ids.js'
 export { createLogger, type Logger, silentLogger } from './logger.js'
+export { sleep } from './sleep.js'
 export { parseWith } from './zod-issues.js'

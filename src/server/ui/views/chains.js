@@ -1,5 +1,6 @@
-import { download, getJson, postJson } from '../api.js'
+import { getJson, postJson } from '../api.js'
 import { h, mount, shortHash, stateMessage, time } from '../dom.js'
+import { exportControls } from './export-controls.js'
 
 function verification(v) {
   if (!v) return h('span', { class: 'muted', text: 'Never checked' })
@@ -19,38 +20,20 @@ export async function renderChains(main) {
   const results = h('div', {}, stateMessage('loading', 'Loading chains…'))
   const notice = h('p', { class: 'notice', role: 'status', hidden: true })
   const verifyButton = h('button', { type: 'button', class: 'button primary', text: 'Verify all chains now' })
-  const exportError = h('span', { class: 'form-error', role: 'alert' })
-  const exportButton = (format, text) =>
-    h('button', {
-      type: 'button',
-      class: 'button ghost',
-      text,
-      on: {
-        click: () =>
-          download(format).catch((e) => {
-            exportError.textContent = e.message
-          }),
-      },
-    })
+  const exports = exportControls('button ghost')
   mount(
     main,
     h(
       'div',
       { class: 'page-head' },
       h('h1', { text: 'Integrity' }),
-      h(
-        'div',
-        { class: 'actions' },
-        verifyButton,
-        exportButton('jsonl', 'Export JSON Lines'),
-        exportButton('csv', 'Export CSV'),
-      ),
+      h('div', { class: 'actions' }, verifyButton, ...exports.buttons),
     ),
     h('p', {
       class: 'muted lead',
       text: 'Each chain links every entry to the one before it by hash. Verification recomputes every link and checks the signed checkpoints, so any edit or deletion shows up.',
     }),
-    exportError,
+    exports.error,
     notice,
     results,
   )

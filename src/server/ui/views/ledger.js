@@ -1,5 +1,6 @@
-import { download, getJson } from '../api.js'
+import { getJson } from '../api.js'
 import { badge, entryHref, h, mount, shortHash, stateMessage, time, typeLabel } from '../dom.js'
+import { exportControls } from './export-controls.js'
 
 const filterFields = [
   { name: 'q', label: 'Search reasons', type: 'search', placeholder: 'e.g. limit, sanctions' },
@@ -147,32 +148,14 @@ export async function renderLedger(main, { query }) {
     hidden: true,
     text: 'Show older entries',
   })
-  const exportError = h('span', { class: 'form-error', role: 'alert' })
-  const exportButton = (format, text) =>
-    h('button', {
-      type: 'button',
-      class: 'button ghost small',
-      text,
-      on: {
-        click: () =>
-          download(format).catch((e) => {
-            exportError.textContent = e.message
-          }),
-      },
-    })
+  const exports = exportControls('button ghost small')
   mount(
     main,
     h(
       'div',
       { class: 'page-head' },
       h('h1', { text: 'Ledger' }),
-      h(
-        'div',
-        { class: 'actions' },
-        exportButton('jsonl', 'Export JSON Lines'),
-        exportButton('csv', 'Export CSV'),
-        exportError,
-      ),
+      h('div', { class: 'actions' }, ...exports.buttons, exports.error),
     ),
     h('p', {
       class: 'muted lead',

@@ -1,14 +1,14 @@
 // Experiment: guarded calls alone at one concurrency on PostgreSQL, for --cpu-prof. Usage:
-//   node --import tsx --cpu-prof --cpu-prof-dir=/tmp/profg bench/exp-guard-only.ts [concurrency] [seconds]
+//   node --import tsx --cpu-prof --cpu-prof-dir=/tmp/profg bench/experiments/guard-only.ts [concurrency] [seconds]
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildBundle, loadPolicyEngine } from '../src/policy/index.js'
-import { createBenchGuard } from './lib/guard.js'
-import { allowedInput } from './lib/inputs.js'
-import { createThrowawayDatabase } from './lib/postgres.js'
-import { closedLoop } from './lib/stats.js'
-import { openStore } from './lib/store.js'
+import { buildBundle, loadPolicyEngine } from '../../src/policy/index.js'
+import { createBenchGuard } from '../lib/guard.js'
+import { allowedInput } from '../lib/inputs.js'
+import { createThrowawayDatabase } from '../lib/postgres.js'
+import { closedLoop } from '../lib/stats.js'
+import { openStore } from '../lib/store.js'
 
 const c = Number(process.argv[2] ?? '256')
 const seconds = Number(process.argv[3] ?? '5')

@@ -1,13 +1,11 @@
 // Experiment: cost of one 256-entry group commit on PostgreSQL, split by step, for two insert shapes:
 // Kysely multi-row VALUES (7 bind parameters per row) and one INSERT … SELECT FROM unnest(7 arrays).
 import { sql } from 'kysely'
-import { linkEntry } from '../src/ledger/chain.js'
-import { openDatabase } from '../src/ledger/database.js'
-import { migrateToLatest } from '../src/ledger/migrations.js'
-import { canonicalJson } from '../src/shared/index.js'
-import { createThrowawayDatabase } from './lib/postgres.js'
-import { sampleDecisionBody } from './lib/rows.js'
-import { nowUs, summarise } from './lib/stats.js'
+import { linkEntry, migrateToLatest, openDatabase } from '../../src/ledger/index.js'
+import { canonicalJson } from '../../src/shared/index.js'
+import { createThrowawayDatabase } from '../lib/postgres.js'
+import { sampleDecisionBody } from '../lib/rows.js'
+import { nowUs, summarise } from '../lib/stats.js'
 
 const B = Number(process.argv[2] ?? '256')
 const tdb = await createThrowawayDatabase('postgres://postgres@127.0.0.1:5432/test', 'exp')

@@ -1,4 +1,4 @@
-// Experiment helper: self time by function from a V8 .cpuprofile. Usage: npx tsx bench/exp-profile-summary.ts file [top]
+// Experiment helper: self time by function from a V8 .cpuprofile. Usage: npx tsx bench/experiments/profile-summary.ts file [top]
 import { readFileSync } from 'node:fs'
 
 interface Node {

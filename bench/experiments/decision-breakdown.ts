@@ -1,9 +1,9 @@
 // Experiment: where the in-process decision time goes (validation, serialisation, WASM, result parse),
-// per input. Usage: npx tsx bench/exp-decision-breakdown.ts [bundle]
+// per input. Usage: npx tsx bench/experiments/decision-breakdown.ts [bundle]
 import { loadPolicy } from '@open-policy-agent/opa-wasm'
-import { decisionSchema, readBundle, toolCallInputSchema } from '../src/policy/index.js'
-import { benchInputs } from './lib/inputs.js'
-import { nowUs, summarise } from './lib/stats.js'
+import { decisionSchema, readBundle, toolCallInputSchema } from '../../src/policy/index.js'
+import { benchInputs } from '../lib/inputs.js'
+import { nowUs, summarise } from '../lib/stats.js'
 
 const contents = await readBundle(process.argv[2] ?? 'build/bundle.tar.gz')
 const policy = await loadPolicy(contents.wasm)

@@ -2,10 +2,10 @@
 // ledger_entries' indexes (three expressions over the json body, (type, ts), primary key) and with the
 // primary key only, to show what bounds one chain's append rate.
 import { sql } from 'kysely'
-import { migrateToLatest, openDatabase } from '../src/ledger/index.js'
-import { createThrowawayDatabase } from './lib/postgres.js'
-import { hashRow, sampleDecisionBody, toStoredRow } from './lib/rows.js'
-import { nowUs, summarise } from './lib/stats.js'
+import { migrateToLatest, openDatabase } from '../../src/ledger/index.js'
+import { createThrowawayDatabase } from '../lib/postgres.js'
+import { hashRow, sampleDecisionBody, toStoredRow } from '../lib/rows.js'
+import { nowUs, summarise } from '../lib/stats.js'
 
 const B = 256
 const tdb = await createThrowawayDatabase('postgres://postgres@127.0.0.1:5432/test', 'exp')

@@ -2,11 +2,10 @@
 //   A  the ledger's verifyEntries (zod row parse, JSON.parse, canonicalise, hash)
 //   B  hash the stored body text as-is (it is the canonical text that was hashed), hand-written row
 //      checks; parse + canonicalise only when the fast hash does not match
-import { entryCanonicalText } from '../src/ledger/chain.js'
-import { verifyEntries } from '../src/ledger/verify.js'
-import { canonicalJson, sha256Hex } from '../src/shared/index.js'
-import { hashRow, sampleDecisionBody } from './lib/rows.js'
-import { nowUs } from './lib/stats.js'
+import { entryCanonicalText, verifyEntries } from '../../src/ledger/index.js'
+import { canonicalJson, sha256Hex } from '../../src/shared/index.js'
+import { hashRow, sampleDecisionBody } from '../lib/rows.js'
+import { nowUs } from '../lib/stats.js'
 
 const n = Number(process.argv[2] ?? '100000')
 type Row = { chain: string; seq: string; ts: string; type: string; body: string; prev: string; hash: string }
