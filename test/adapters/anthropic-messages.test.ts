@@ -1,50 +1,33 @@
-import Anthropic from '@anthropic-ai/sdk'
+import type Anthropic from '@anthropic-ai/sdk'
 import { betaTool } from '@anthropic-ai/sdk/helpers/beta/json-schema'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { guardRunnableTool, runGuardedToolLoop } from '../../src/adapters/anthropic-messages/index.js'
 import { fintechTools, lastToolResultText } from '../../src/demo/scenarios/fintech.js'
 import type { Guard } from '../../src/guard/index.js'
 import type { PolicyEngine } from '../../src/policy/index.js'
-import { type StandInServer, startStandInServer } from '../support/anthropic-stand-in.js'
-import { createPgliteBackend, type TestBackend } from '../support/backends.js'
+import { type StandInServer, useStandIn } from '../support/anthropic-stand-in.js'
 import {
   contexts,
   entriesOf,
   guardFor,
   type LedgerStore,
-  loadTestPolicy,
   openStore,
   transferArgs,
+  usePgliteGuardEnvironment,
 } from '../support/guard-harness.js'
 
+// One PGlite database and the real policy per file; a fresh chain, guard and stand-in API per test.
+const env = usePgliteGuardEnvironment('messages')
+const api = useStandIn()
 let policy: PolicyEngine
-let backend: TestBackend
 let store: LedgerStore
-beforeAll(async () => {
-  policy = await loadTestPolicy()
-  backend = await createPgliteBackend()
-  store = await openStore(backend)
-})
-afterAll(async () => {
-  await store.close()
-  await backend.dispose()
-  await policy.close()
-})
-
-// A fresh stand-in per test; one database per file, one chain per test.
-let standIn: StandInServer
-let client: Anthropic
 let chain: string
 let guard: Guard
-let n = 0
-beforeEach(async () => {
-  standIn = await startStandInServer()
-  client = new Anthropic({ apiKey: 'test', baseURL: standIn.url, maxRetries: 0 })
-  chain = `messages-${++n}`
-  guard = guardFor(store.ledger, policy, { chain })
-})
-afterEach(async () => {
-  await standIn.close()
+let standIn: StandInServer
+let client: Anthropic
+beforeEach(() => {
+  ;({ policy, store, chain, guard } = env)
+  ;({ standIn, client } = api)
 })
 const entries = () => entriesOf(store.ledger, chain)
 
@@ -152,7 +135,7 @@ describe('runGuardedToolLoop', () => {
     standIn.scriptMessages({
       content: [{ type: 'tool_use', name: 'accounts_get_balance', input: { account_number: '1' } }],
     })
-    const closed = await openStore(backend)
+    const closed = await openStore(env.backend)
     await closed.close()
     const failing = guardFor(closed.ledger, policy, { chain })
     const tools = [

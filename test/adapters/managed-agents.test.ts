@@ -1,5 +1,5 @@
-import Anthropic from '@anthropic-ai/sdk'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type Anthropic from '@anthropic-ai/sdk'
+import { beforeEach, describe, expect, it } from 'vitest'
 import {
   type ConflictReport,
   createSessionGuard,
@@ -7,39 +7,20 @@ import {
 } from '../../src/adapters/managed-agents/index.js'
 import { healthToolName } from '../../src/demo/scenarios/health.js'
 import type { Guard } from '../../src/guard/index.js'
-import type { PolicyEngine } from '../../src/policy/index.js'
-import { type StandInServer, startStandInServer, step } from '../support/anthropic-stand-in.js'
-import { createPgliteBackend, type TestBackend } from '../support/backends.js'
-import { entriesOf, guardFor, type LedgerStore, loadTestPolicy, openStore } from '../support/guard-harness.js'
+import { type StandInServer, step, useStandIn } from '../support/anthropic-stand-in.js'
+import { entriesOf, type LedgerStore, usePgliteGuardEnvironment } from '../support/guard-harness.js'
 
-let policy: PolicyEngine
-let backend: TestBackend
+// One PGlite database and the real policy per file; a fresh chain, guard and stand-in API per test.
+const env = usePgliteGuardEnvironment('sessions')
+const api = useStandIn()
 let store: LedgerStore
-beforeAll(async () => {
-  policy = await loadTestPolicy()
-  backend = await createPgliteBackend()
-  store = await openStore(backend)
-})
-afterAll(async () => {
-  await store.close()
-  await backend.dispose()
-  await policy.close()
-})
-
-// A fresh stand-in per test; one database per file, one chain per test.
-let standIn: StandInServer
-let client: Anthropic
 let chain: string
 let guard: Guard
-let n = 0
-beforeEach(async () => {
-  standIn = await startStandInServer()
-  client = new Anthropic({ apiKey: 'test', baseURL: standIn.url, maxRetries: 0 })
-  chain = `sessions-${++n}`
-  guard = guardFor(store.ledger, policy, { chain })
-})
-afterEach(async () => {
-  await standIn.close()
+let standIn: StandInServer
+let client: Anthropic
+beforeEach(() => {
+  ;({ store, chain, guard } = env)
+  ;({ standIn, client } = api)
 })
 
 const readRecord = { patient_id: 'MRN-004211', purpose: 'treatment' }
@@ -297,7 +278,6 @@ describe('createSessionGuard', () => {
     await new Promise((resolve) => setTimeout(resolve, 50))
     await standIn.close()
     await expect(running).rejects.toThrowWithCode('SESSION_STREAM_FAILED')
-    standIn = await startStandInServer()
   })
 
   it('stops with SESSION_STREAM_FAILED for an unknown session', async () => {

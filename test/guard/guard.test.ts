@@ -1,40 +1,26 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { findUnknownOutcomes, type Guard, ToolDeniedError } from '../../src/guard/index.js'
 import type { PolicyEngine } from '../../src/policy/index.js'
 import { canonicalJson, sha256Hex } from '../../src/shared/index.js'
-import { createPgliteBackend, type TestBackend } from '../support/backends.js'
 import {
   contexts,
   entriesOf,
   guardFor,
   type LedgerStore,
   loadBrokenPolicy,
-  loadTestPolicy,
   openStore,
   transferArgs,
+  usePgliteGuardEnvironment,
 } from '../support/guard-harness.js'
 
+// One PGlite database and the real policy per file; a fresh chain and guard per test.
+const env = usePgliteGuardEnvironment('guard-test')
 let policy: PolicyEngine
-let backend: TestBackend
 let store: LedgerStore
-beforeAll(async () => {
-  policy = await loadTestPolicy()
-  backend = await createPgliteBackend()
-  store = await openStore(backend)
-})
-afterAll(async () => {
-  await store.close()
-  await backend.dispose()
-  await policy.close()
-})
-
-// One database per file (fast); each test writes its own chain.
 let chain: string
 let guard: Guard
-let testNumber = 0
 beforeEach(() => {
-  chain = `guard-test-${++testNumber}`
-  guard = guardFor(store.ledger, policy, { chain })
+  ;({ policy, store, chain, guard } = env)
 })
 const entries = () => entriesOf(store.ledger, chain)
 
@@ -183,7 +169,7 @@ describe('guard.wrap', () => {
         { context: contexts.teller },
       )
       // A second connection to the same database, closed: every append fails.
-      const closed = await openStore(backend)
+      const closed = await openStore(env.backend)
       await closed.close()
       const failing = guardFor(closed.ledger, policy, { chain })
       const call2 = failing.wrap(

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { afterAll, beforeAll, beforeEach } from 'vitest'
 import { type CallContext, createGuard, type Guard, type GuardOptions } from '../../src/guard/index.js'
 import { createLedger, type Ledger, migrateToLatest, openDatabase } from '../../src/ledger/index.js'
 import {
@@ -10,7 +11,7 @@ import {
   loadPolicyEngine,
   type PolicyEngine,
 } from '../../src/policy/index.js'
-import type { TestBackend } from './backends.js'
+import { createPgliteBackend, type TestBackend } from './backends.js'
 
 /** A migrated database of `backend` and a ledger over it. */
 export interface LedgerStore {
@@ -98,3 +99,63 @@ export const transferArgs = (amount: number) => ({
   to_account: '7730019921',
   counterparty: 'Northwind Supplies',
 })
+
+/** What {@link usePgliteGuardEnvironment} provides; read its fields inside tests and hooks. */
+export interface GuardEnvironment {
+  readonly policy: PolicyEngine
+  readonly store: LedgerStore
+  /** Where `store` lives; open a second connection with `openStore(env.backend)`. */
+  readonly backend: TestBackend
+  /** A fresh chain name and a guard writing to it, made before each test. */
+  readonly chain: string
+  readonly guard: Guard
+}
+
+/**
+ * Registers the hooks most guard and adapter suites share: one PGlite database and the real compiled
+ * policy per file, and a fresh chain with its own guard per test (so tests stay independent).
+ *
+ * @example
+ * const env = usePgliteGuardEnvironment('messages')
+ * it('denies', async () => { await env.guard.check(input) })
+ */
+export function usePgliteGuardEnvironment(
+  chainPrefix: string,
+  guardOptions: Partial<GuardOptions> = {},
+): GuardEnvironment {
+  const state: { policy?: PolicyEngine; store?: LedgerStore; backend?: TestBackend } = {}
+  let chain = ''
+  let guard: Guard | undefined
+  let n = 0
+  beforeAll(async () => {
+    state.policy = await loadTestPolicy()
+    state.backend = await createPgliteBackend()
+    state.store = await openStore(state.backend)
+  })
+  afterAll(async () => {
+    await state.store?.close()
+    await state.backend?.dispose()
+    await state.policy?.close()
+  })
+  beforeEach(() => {
+    chain = `${chainPrefix}-${++n}`
+    guard = guardFor(state.store!.ledger, state.policy!, { chain, ...guardOptions })
+  })
+  return {
+    get policy() {
+      return state.policy!
+    },
+    get store() {
+      return state.store!
+    },
+    get backend() {
+      return state.backend!
+    },
+    get chain() {
+      return chain
+    },
+    get guard() {
+      return guard!
+    },
+  }
+}
