@@ -65,7 +65,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       'postgres://postgres@127.0.0.1:5432/test',
     bundlePath: value('--bundle') ? resolve(value('--bundle') as string) : null,
     policiesDir: resolve(root, value('--policies') ?? 'policies'),
-    resultsPath: resolve(root, 'bench', 'results.json'),
+    resultsPath: resolve(value('--results') ?? resolve(root, 'bench', 'results.json')),
     decisionSamples: quick ? 5_000 : 50_000,
     guardSamples: quick ? 200 : 3_000,
     windowMs: quick ? 500 : 5_000,

@@ -22,7 +22,7 @@ export async function runCli(argv: string[]): Promise<void> {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride()
-  registerCommands(program)
+  await registerCommands(program, argv)
   try {
     await program.parseAsync(argv)
   } catch (error) {

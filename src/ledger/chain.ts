@@ -58,10 +58,18 @@ const NUL_ESCAPE = /(?<!\\)(?:\\\\)*\\u0000/
  * entryCanonicalText({ v: 1, chain: 'c', seq: 1, ts, type: 't', body: {}, prev: GENESIS_PREV }, '{}')
  */
 export function entryCanonicalText(entry: UnhashedEntry, bodyText = canonicalBody(entry.body)): string {
+  // The envelope members are a validated string or a safe integer, whose RFC 8785 form is exactly what
+  // JSON.stringify prints; calling it directly keeps this hot path (append and verify) cheap.
   return (
-    `{"body":${bodyText},"chain":${canonicalJson(entry.chain)},"prev":${canonicalJson(entry.prev)},` +
-    `"seq":${canonicalJson(entry.seq)},"ts":${canonicalJson(entry.ts)},"type":${canonicalJson(entry.type)},"v":1}`
+    `{"body":${bodyText},"chain":${JSON.stringify(entry.chain)},"prev":${JSON.stringify(entry.prev)},` +
+    `"seq":${entrySeqText(entry.seq)},"ts":${JSON.stringify(entry.ts)},"type":${JSON.stringify(entry.type)},"v":1}`
   )
+}
+
+function entrySeqText(seq: number): string {
+  if (!Number.isSafeInteger(seq) || seq < 1)
+    throw new LedgerError('LEDGER_REQUEST_INVALID', `seq must be a positive safe integer, got ${seq}`)
+  return String(seq)
 }
 
 /**

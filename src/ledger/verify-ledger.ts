@@ -10,6 +10,8 @@ export interface VerifyChainOptions {
   /** Require checkpoints to be signed by one of these keys. */
   readonly trustedKeys?: readonly TrustedKey[]
   readonly onProgress?: (entries: number) => void
+  /** Re-canonicalise every body instead of hashing the stored canonical text (see `verifyEntries`). */
+  readonly deep?: boolean
 }
 
 /**
@@ -38,6 +40,7 @@ export async function verifyChain(
     checkpoints,
     ...(options.trustedKeys ? { trustedKeys: options.trustedKeys } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.deep ? { deep: true } : {}),
   })
 }
 

@@ -40,6 +40,12 @@ export interface VerifyEntriesOptions {
   readonly checkpoints?: Iterable<unknown>
   /** When given, checkpoints must be signed by one of these keys. */
   readonly trustedKeys?: readonly TrustedKey[]
+  /**
+   * Also prove every stored body is in RFC 8785 form by re-canonicalising it (slower). Without it, an
+   * entry passes when its stored body bytes hash to its `hash` (what Arbiter writes: the canonical
+   * text, kept verbatim), which detects every change to stored bytes just the same.
+   */
+  readonly deep?: boolean
   /** Called every `progressEvery` entries with the count so far. */
   readonly onProgress?: (entries: number) => void
   readonly progressEvery?: number
@@ -145,16 +151,23 @@ export async function verifyEntries(
       fail(row.seq, 'broken_link', `entry ${row.seq} appears again after ${expected - 1}`)
       break
     }
-    const bodyText = bodyTextOf(row.body)
-    const computed =
-      bodyText === null
-        ? null
-        : sha256Hex(
-            entryCanonicalText(
-              { v: 1, chain, seq: row.seq, ts: row.ts, type: row.type, body: {}, prev: row.prev },
-              bodyText,
-            ),
-          )
+    const unhashed = {
+      v: 1 as const,
+      chain,
+      seq: row.seq,
+      ts: row.ts,
+      type: row.type,
+      body: {},
+      prev: row.prev,
+    }
+    // Fast path: the stored text is the canonical text the writer hashed. Otherwise (or in deep mode)
+    // hash the canonical form of the parsed body, exactly as the format defines it.
+    const stored = typeof row.body === 'string' && !options.deep ? row.body : null
+    let computed = stored === null ? null : sha256Hex(entryCanonicalText(unhashed, stored))
+    if (computed !== row.hash) {
+      const bodyText = bodyTextOf(row.body)
+      computed = bodyText === null ? null : sha256Hex(entryCanonicalText(unhashed, bodyText))
+    }
     if (computed !== row.hash) {
       fail(row.seq, 'hash_mismatch', `hash of entry ${row.seq} does not match its content`)
       break

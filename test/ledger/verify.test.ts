@@ -8,7 +8,7 @@ import {
   trustedKeyFromPem,
   verifyEntries,
 } from '../../src/ledger/index.js'
-import { canonicalJson } from '../../src/shared/index.js'
+import { canonicalJson, sha256Hex } from '../../src/shared/index.js'
 
 const ts = '2026-11-23T19:40:01.123Z'
 const { privateKey, publicKey } = generateKeyPairSync('ed25519')
@@ -48,6 +48,29 @@ describe('verifyEntries', () => {
       failure: null,
     })
     expect((await verifyEntries(entries, { chain: 'c' })).ok).toBe(true)
+  })
+
+  describe('when a stored body is not in RFC 8785 form', () => {
+    // Stored text `{"seq": 1}` (a space) parses to the same object as the canonical `{"seq":1}`.
+    const reformatted = (text: string) => text.replace(':', ': ')
+
+    it('accepts it when the hash covers the canonical form (a reformatting store), also in deep mode', async () => {
+      const stored = rows(chainOf(3)).map((r) => ({ ...r, body: reformatted(r.body) }))
+      expect((await verifyEntries(stored, { chain: 'c' })).ok).toBe(true)
+      expect((await verifyEntries(stored, { chain: 'c', deep: true })).ok).toBe(true)
+    })
+
+    it('passes the fast byte check but fails deep mode when the hash covers the non-canonical bytes', async () => {
+      const [first] = rows(chainOf(1))
+      const body = reformatted(first!.body)
+      const text = `{"body":${body},"chain":"c","prev":"${GENESIS_PREV}","seq":1,"ts":"${ts}","type":"decision","v":1}`
+      const forged = { ...first!, body, hash: sha256Hex(text) }
+      expect((await verifyEntries([forged], { chain: 'c' })).ok).toBe(true)
+      expect((await verifyEntries([forged], { chain: 'c', deep: true })).failure).toMatchObject({
+        seq: 1,
+        kind: 'hash_mismatch',
+      })
+    })
   })
 
   it('reports an empty chain as ok with no head', async () => {

@@ -1,25 +1,32 @@
 import type { Command } from 'commander'
-import { registerCheckpoint } from './checkpoint.js'
-import { registerDecide } from './decide.js'
-import { registerDemo } from './demo.js'
-import { registerExport } from './export.js'
-import { registerKeys } from './keys.js'
-import { registerMigrate } from './migrate.js'
-import { registerOutcomes } from './outcomes.js'
-import { registerPolicy } from './policy.js'
-import { registerServe } from './serve.js'
-import { registerVerify } from './verify.js'
 
-/** Every `arbiter` sub-command, one module each; add new ones here. */
-export function registerCommands(program: Command): void {
-  registerPolicy(program)
-  registerDecide(program)
-  registerMigrate(program)
-  registerVerify(program)
-  registerCheckpoint(program)
-  registerExport(program)
-  registerOutcomes(program)
-  registerDemo(program)
-  registerServe(program)
-  registerKeys(program)
+type Register = (program: Command) => void
+
+/**
+ * Every `arbiter` sub-command, one module each, loaded on demand: `arbiter verify` does not pay for
+ * the HTTP server, the Anthropic SDK or PGlite's WebAssembly unless it uses them. Add new ones here.
+ */
+const commands: Record<string, () => Promise<Register>> = {
+  policy: async () => (await import('./policy.js')).registerPolicy,
+  decide: async () => (await import('./decide.js')).registerDecide,
+  migrate: async () => (await import('./migrate.js')).registerMigrate,
+  verify: async () => (await import('./verify.js')).registerVerify,
+  checkpoint: async () => (await import('./checkpoint.js')).registerCheckpoint,
+  export: async () => (await import('./export.js')).registerExport,
+  outcomes: async () => (await import('./outcomes.js')).registerOutcomes,
+  demo: async () => (await import('./demo.js')).registerDemo,
+  serve: async () => (await import('./serve.js')).registerServe,
+  keys: async () => (await import('./keys.js')).registerKeys,
+}
+
+/**
+ * Registers the sub-command named in `argv` (or all of them, for help and unknown names).
+ *
+ * @example
+ * await registerCommands(program, process.argv)
+ */
+export async function registerCommands(program: Command, argv: readonly string[]): Promise<void> {
+  const named = argv[2]
+  const names = named !== undefined && Object.hasOwn(commands, named) ? [named] : Object.keys(commands)
+  for (const name of names) (await commands[name]!())(program)
 }

@@ -17,6 +17,7 @@ interface VerifyFlags extends DatabaseFlags {
   readonly chain?: string
   readonly anchorDir?: string
   readonly json?: boolean
+  readonly deep?: boolean
   readonly trustedKey?: string[]
 }
 
@@ -62,6 +63,7 @@ export function registerVerify(program: Command): void {
         'also check checkpoints written to this directory (env ARBITER_ANCHOR_DIR)',
       )
       .option('--trusted-key <pem...>', 'require checkpoints signed by these public keys (PEM files)')
+      .option('--deep', 'also prove every stored body is in RFC 8785 form (re-canonicalises; slower)')
       .option('--json', 'print a JSON report on stdout'),
   ).action(async (flags: VerifyFlags) => {
     const anchorDir = resolveAnchorDir(flags.anchorDir)
@@ -83,6 +85,7 @@ export function registerVerify(program: Command): void {
           chain,
           ...(anchorDir ? { anchorDir } : {}),
           ...(trustedKeys ? { trustedKeys } : {}),
+          ...(flags.deep ? { deep: true } : {}),
           onProgress: bar.update,
         })
         bar.done()
