@@ -125,7 +125,10 @@ describe('guard.wrap', () => {
       expect(await entries()).toEqual([])
     })
 
-    it('rejects arguments JSON cannot carry (NaN) with VALIDATION_FAILED', async () => {
+    it.each([
+      ['JSON cannot carry (NaN)', { query: 'x', limit: Number.NaN }],
+      ['the ledger cannot store (U+0000), as bad input rather than a ledger error', { query: 'a\u0000b' }],
+    ])('rejects arguments %s with VALIDATION_FAILED', async (_what, args) => {
       let ran = false
       const call = guard.wrap(
         'web.search',
@@ -134,21 +137,7 @@ describe('guard.wrap', () => {
         },
         { context: contexts.teller },
       )
-      await expect(call({ query: 'x', limit: Number.NaN })).rejects.toThrowWithCode('VALIDATION_FAILED')
-      expect(ran).toBe(false)
-      expect(await entries()).toEqual([])
-    })
-
-    it('rejects arguments the ledger cannot store (U+0000) with VALIDATION_FAILED, not a ledger error', async () => {
-      let ran = false
-      const call = guard.wrap(
-        'web.search',
-        (_args: object) => {
-          ran = true
-        },
-        { context: contexts.teller },
-      )
-      await expect(call({ query: 'a\u0000b' })).rejects.toThrowWithCode('VALIDATION_FAILED')
+      await expect(call(args)).rejects.toThrowWithCode('VALIDATION_FAILED')
       expect(ran).toBe(false)
       expect(await entries()).toEqual([])
     })

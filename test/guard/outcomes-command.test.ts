@@ -1,30 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { runCli } from '../../src/cli/main.js'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createPgliteBackend, type TestBackend } from '../support/backends.js'
 import { contexts, guardFor, loadTestPolicy, openStore } from '../support/guard-harness.js'
+import { runCliCaptured } from '../support/run-cli.js'
 
-async function cli(...args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  let stdout = ''
-  let stderr = ''
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk)
-    return true
-  })
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk)
-    return true
-  })
-  const before = process.exitCode
-  process.exitCode = 0
-  try {
-    await runCli(['node', 'arbiter', ...args])
-    return { stdout, stderr, exitCode: Number(process.exitCode ?? 0) }
-  } finally {
-    out.mockRestore()
-    err.mockRestore()
-    process.exitCode = before
-  }
-}
+const cli = runCliCaptured
 
 describe('arbiter outcomes --unknown', () => {
   let backend: TestBackend
@@ -51,7 +30,7 @@ describe('arbiter outcomes --unknown', () => {
     await store.close()
 
     const listed = await cli('outcomes', '--unknown', '--json', '--data-dir', backend.dataDir!)
-    expect(listed.exitCode).toBe(0)
+    expect(listed.code).toBe(0)
     const rows = listed.stdout
       .trim()
       .split('\n')
@@ -67,7 +46,7 @@ describe('arbiter outcomes --unknown', () => {
 
   it('fails with one line and exit code 2 without --unknown', async () => {
     const result = await cli('outcomes', '--data-dir', backend.dataDir!)
-    expect(result.exitCode).toBe(2)
+    expect(result.code).toBe(2)
     expect(result.stderr).toBe('arbiter: outcomes: pass --unknown (the only listing so far)\n')
   })
 })

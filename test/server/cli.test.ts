@@ -3,34 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { runCli } from '../../src/cli/main.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCliCaptured } from '../support/run-cli.js'
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..')
 
-/** Runs the CLI in-process and returns what it wrote. */
-async function cli(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  let stdout = ''
-  let stderr = ''
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk)
-    return true
-  })
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk)
-    return true
-  })
-  process.exitCode = 0
-  try {
-    await runCli(['node', 'arbiter', ...args])
-  } finally {
-    out.mockRestore()
-    err.mockRestore()
-  }
-  const code = Number(process.exitCode ?? 0)
-  process.exitCode = 0
-  return { stdout, stderr, code }
-}
+const cli = runCliCaptured
 
 describe('arbiter keys', () => {
   let dataDir: string
