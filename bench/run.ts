@@ -1,6 +1,7 @@
 // `npm run bench [-- --quick] [-- --only decision,guard,append,verify,multiprocess] [-- --backends postgres,pglite]`
 // Measures the five items of issue 6 against their baselines in one run, prints a table with the
 // targets, and writes bench/results.json. See BENCHMARKS.md for the method.
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,7 +9,7 @@ import { buildBundle, loadPolicyEngine, resolveOpaBinary } from '../src/policy/i
 import { opaVersion } from './baselines/opa-server.js'
 import { createBenchGuard } from './lib/guard.js'
 import { readMachineInfo } from './lib/machine.js'
-import { type BackendName, type BenchOptions, parseOptions } from './lib/options.js'
+import { type BackendName, type BenchOptions, parseOptions, repoRoot } from './lib/options.js'
 import { createThrowawayDatabase, showSetting, type ThrowawayDatabase } from './lib/postgres.js'
 import { type BenchResults, checkTargets, renderTable } from './lib/report.js'
 import { openStore, type StoreLocation } from './lib/store.js'
@@ -19,6 +20,20 @@ import { benchMultiProcess } from './sections/multi-process.js'
 import { benchVerify } from './sections/verify.js'
 
 const log = (text: string) => process.stderr.write(`[bench] ${text}\n`)
+
+/**
+ * Writes results.json and lets the repository's formatter lay it out, so `npm run lint` (biome over
+ * bench/) stays clean after a run. The file is data; a formatter failure only leaves it unformatted.
+ */
+function writeResults(path: string, results: BenchResults): void {
+  writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`)
+  try {
+    const biome = join(repoRoot, 'node_modules', '@biomejs', 'biome', 'bin', 'biome')
+    execFileSync(process.execPath, [biome, 'format', '--write', path], { stdio: 'ignore' })
+  } catch {
+    log(`could not format ${path} with biome (left as written)`)
+  }
+}
 
 /** A fresh, empty store location per section and its clean-up. */
 async function freshLocation(options: BenchOptions, kind: BackendName, label: string) {
@@ -161,12 +176,16 @@ async function main(): Promise<void> {
   }
   results.finishedAt = new Date().toISOString()
   results.targets = checkTargets(results)
-  writeFileSync(options.resultsPath, `${JSON.stringify(results, null, 2)}\n`)
+  writeResults(options.resultsPath, results)
   process.stdout.write(`${renderTable(results)}\n\nresults written to ${options.resultsPath}\n`)
   if (results.errors.length > 0) process.exitCode = 1
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`)
+  const message = error instanceof Error ? error.message : String(error)
+  const hint = /ECONNREFUSED|ENOTFOUND|password authentication/.test(message)
+    ? ' (is PostgreSQL running? set DATABASE_URL, or run with --backends pglite)'
+    : ''
+  process.stderr.write(`bench: ${message}${hint}\n`)
   process.exit(1)
 })

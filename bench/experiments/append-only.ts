@@ -26,7 +26,9 @@ try {
   console.log(`c=${c} ${r.opsPerSec}/s p50 ${r.latency.p50Us}us errors ${r.errors}`)
   // Includes the warm-up: the mean batch and the mean time one batch holds the chain.
   const total = seconds + 1
-  console.log(`${commits} commits, mean batch ${(entries / commits).toFixed(0)}, ${((total * 1000) / commits).toFixed(1)} ms per commit`)
+  console.log(
+    `${commits} commits, mean batch ${(entries / commits).toFixed(0)}, ${((total * 1000) / commits).toFixed(1)} ms per commit`,
+  )
   await ledger.close()
   await handle.close()
 } finally {

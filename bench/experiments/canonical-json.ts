@@ -16,7 +16,8 @@ function jcs(value: unknown): string {
   }
   if (Array.isArray(value)) {
     let out = '['
-    for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + (value[i] === undefined ? 'null' : jcs(value[i]))
+    for (let i = 0; i < value.length; i++)
+      out += (i ? ',' : '') + (value[i] === undefined ? 'null' : jcs(value[i]))
     return `${out}]`
   }
   // Default sort compares UTF-16 code units, which is the order RFC 8785 prescribes.
@@ -33,7 +34,8 @@ function jcs(value: unknown): string {
 }
 
 const bodies = Array.from({ length: 20_000 }, (_, i) => sampleDecisionBody(i))
-for (const b of bodies.slice(0, 100)) if (jcs(b) !== canonicalize(b)) throw new Error('jcs differs from canonicalize')
+for (const b of bodies.slice(0, 100))
+  if (jcs(b) !== canonicalize(b)) throw new Error('jcs differs from canonicalize')
 const time = (label: string, fn: (b: Record<string, unknown>) => unknown) => {
   for (let r = 0; r < 2; r++) {
     const t0 = nowUs()

@@ -10,7 +10,13 @@
 // checked against the prediction (another process may have moved it: the real thing must then re-hash).
 //   npx tsx bench/experiments/pipelined-append.ts [seconds]
 import { type Kysely, sql } from 'kysely'
-import { createLedger, GENESIS_PREV, linkEntry, migrateToLatest, openDatabase } from '../../src/ledger/index.js'
+import {
+  createLedger,
+  GENESIS_PREV,
+  linkEntry,
+  migrateToLatest,
+  openDatabase,
+} from '../../src/ledger/index.js'
 import { canonicalJson, toRfc3339Millis } from '../../src/shared/index.js'
 import { createThrowawayDatabase } from '../lib/postgres.js'
 import { sampleDecisionBody } from '../lib/rows.js'
@@ -55,11 +61,21 @@ function pipelined(db: Kysely<any>, chain: string, maxBatch = 512) {
         try {
           await previous // start only once the batch before holds the lock, so order is kept
           await db.transaction().execute(async (trx) => {
-            const got = (await sql<{ seq: string; hash: string }>`SELECT seq, hash FROM ledger_heads WHERE chain = ${chain} FOR UPDATE`.execute(trx)).rows[0]
-            if (!got || Number(got.seq) !== expected.seq || got.hash !== expected.hash) throw new Error('head moved (prototype does not re-hash)')
+            const got = (
+              await sql<{
+                seq: string
+                hash: string
+              }>`SELECT seq, hash FROM ledger_heads WHERE chain = ${chain} FOR UPDATE`.execute(trx)
+            ).rows[0]
+            if (!got || Number(got.seq) !== expected.seq || got.hash !== expected.hash)
+              throw new Error('head moved (prototype does not re-hash)')
             locked()
             await trx.insertInto('ledger_entries').values(rows).execute()
-            await trx.updateTable('ledger_heads').set({ seq, hash: prev }).where('chain', '=', chain).execute()
+            await trx
+              .updateTable('ledger_heads')
+              .set({ seq, hash: prev })
+              .where('chain', '=', chain)
+              .execute()
           })
           commits++
           entries += batch.length
@@ -76,8 +92,15 @@ function pipelined(db: Kysely<any>, chain: string, maxBatch = 512) {
   }
   return {
     async init() {
-      await sql`INSERT INTO ledger_heads (chain, seq, hash) VALUES (${chain}, 0, ${GENESIS_PREV}) ON CONFLICT DO NOTHING`.execute(db)
-      const r = (await sql<{ seq: string; hash: string }>`SELECT seq, hash FROM ledger_heads WHERE chain = ${chain}`.execute(db)).rows[0]!
+      await sql`INSERT INTO ledger_heads (chain, seq, hash) VALUES (${chain}, 0, ${GENESIS_PREV}) ON CONFLICT DO NOTHING`.execute(
+        db,
+      )
+      const r = (
+        await sql<{
+          seq: string
+          hash: string
+        }>`SELECT seq, hash FROM ledger_heads WHERE chain = ${chain}`.execute(db)
+      ).rows[0]!
       head = { seq: Number(r.seq), hash: r.hash }
     },
     append(body: Record<string, unknown>): Promise<void> {
@@ -101,13 +124,19 @@ try {
   await proto.init()
   let i = 0
   for (let round = 0; round < 2; round++) {
-    const a = await closedLoop(256, seconds * 1000, 1000, () => shipped.append({ chain: 's', type: 'decision', body: sampleDecisionBody(i++) }))
+    const a = await closedLoop(256, seconds * 1000, 1000, () =>
+      shipped.append({ chain: 's', type: 'decision', body: sampleDecisionBody(i++) }),
+    )
     const b = await closedLoop(256, seconds * 1000, 1000, () => proto.append(sampleDecisionBody(i++)))
-    console.log(`c=256 shipped ${a.opsPerSec}/s (err ${a.errors})   pipelined ${b.opsPerSec}/s (err ${b.errors} ${b.firstError ?? ''})   ×${(b.opsPerSec / a.opsPerSec).toFixed(2)}`)
+    console.log(
+      `c=256 shipped ${a.opsPerSec}/s (err ${a.errors})   pipelined ${b.opsPerSec}/s (err ${b.errors} ${b.firstError ?? ''})   ×${(b.opsPerSec / a.opsPerSec).toFixed(2)}`,
+    )
   }
   const { commits, entries } = proto.stats()
   console.log(`pipelined: mean batch ${(entries / commits).toFixed(0)}`)
-  const check = await sql<{ n: string }>`SELECT count(*) AS n FROM ledger_entries WHERE chain = 'p'`.execute(handle.db)
+  const check = await sql<{ n: string }>`SELECT count(*) AS n FROM ledger_entries WHERE chain = 'p'`.execute(
+    handle.db,
+  )
   console.log(`pipelined chain rows: ${check.rows[0]?.n}`)
   await shipped.close()
 } finally {

@@ -1,3 +1,5 @@
+// Note: written before commit bebfe34, which gave the shipped verifier the stored-bytes fast path and
+// prefetched pages; "shipped" now means the verifier as it is in the tree.
 // Experiment: verifier CPU per entry with the database out of the picture (rows preloaded in memory).
 //   A  the ledger's verifyEntries (zod row parse, JSON.parse, canonicalise, hash)
 //   B  hash the stored body text as-is (it is the canonical text that was hashed), hand-written row

@@ -1,3 +1,5 @@
+// Note: written before commit bebfe34, which gave the shipped verifier the stored-bytes fast path and
+// prefetched pages; "shipped" now means the verifier as it is in the tree.
 // Experiment: the verifier changes recommended in BENCHMARKS.md, measured end to end (database read
 // included) against the shipped verifyChain on the same chain, same process, alternating.
 //   fast = hand-written row checks (no zod per row), hash the stored body text as-is and fall back to

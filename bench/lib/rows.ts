@@ -24,7 +24,7 @@ export interface StoredRow {
 }
 
 /**
- * A decision body of realistic size (~700 bytes), the same for Arbiter and both baselines, so every
+ * A decision body of realistic size (~770 bytes of canonical JSON), the same for Arbiter and both baselines, so every
  * store writes the same bytes per entry. Fresh ids per call keep the expression indexes honest.
  */
 export function sampleDecisionBody(i: number): Record<string, unknown> {

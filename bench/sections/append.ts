@@ -1,4 +1,5 @@
-import { createBaselineTables, createNaiveChain, createPlainInsert } from '../baselines/naive-chain.js'
+import { createBaselineTables, createNaiveChain } from '../baselines/naive-chain.js'
+import { createPlainInsert } from '../baselines/plain-insert.js'
 import type { BackendName, BenchOptions } from '../lib/options.js'
 import { sampleDecisionBody } from '../lib/rows.js'
 import { closedLoop, round, type ThroughputResult } from '../lib/stats.js'
