@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import { type Clock, type Logger, silentLogger, systemClock, toRfc3339Millis } from '../shared/index.js'
 import { writeAnchor } from './anchor-dir.js'
+import { assertChainId } from './chain.js'
 import { type StoredCheckpoint, signCheckpoint } from './checkpoint.js'
 import { LedgerError } from './errors.js'
 import type { LedgerDatabase } from './schema.js'
@@ -45,9 +46,10 @@ export class Checkpointer {
   /**
    * Signs and stores the current last entry of `chain`; null when the chain is empty.
    *
-   * @throws {LedgerError} LEDGER_CHECKPOINT_FAILED
+   * @throws {LedgerError} LEDGER_CHECKPOINT_FAILED, LEDGER_REQUEST_INVALID for a malformed chain id
    */
   async checkpoint(chain: string): Promise<StoredCheckpoint | null> {
+    assertChainId(chain)
     let checkpoint: StoredCheckpoint
     try {
       // The last entry itself, not ledger_heads: a checkpoint must name an entry that exists.

@@ -24,6 +24,7 @@ export type LedgerErrorCode =
   | 'LEDGER_KEY_INVALID'
   | 'LEDGER_CHECKPOINT_FAILED'
   | 'LEDGER_MIGRATION_FAILED'
+  | 'LEDGER_NOT_MIGRATED'
   | 'LEDGER_EXPORT_INVALID'
 
 /** A ledger failure with a stable {@link LedgerErrorCode}. */

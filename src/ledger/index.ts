@@ -50,7 +50,7 @@ export {
   type LedgerEntry,
   type UnhashedEntry,
 } from './ledger.types.js'
-export { migrateToLatest } from './migrations.js'
+export { assertLedgerSchema, migrateToLatest } from './migrations.js'
 export {
   type ApprovalRecord,
   type ChainSummary,

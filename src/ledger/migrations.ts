@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import { type Migration, type MigrationProvider, type MigrationResultSet, Migrator } from 'kysely/migration'
 import { z } from 'zod'
 import { LedgerError } from './errors.js'
@@ -91,4 +91,24 @@ function migrationError(error: unknown, name: string | undefined): LedgerError {
     `migration ${name ?? '(loading)'} failed: ${message.split('\n')[0]}`,
     { cause: error },
   )
+}
+
+/**
+ * Fails with a clear message when the database has no ledger tables, so read-only commands (verify,
+ * export, checkpoint) say "run `arbiter migrate`" instead of a raw "relation does not exist".
+ *
+ * @throws {LedgerError} LEDGER_NOT_MIGRATED
+ * @example
+ * await assertLedgerSchema(handle.db)
+ */
+// biome-ignore lint/suspicious/noExplicitAny: only asks the catalog; any database handle will do.
+export async function assertLedgerSchema(db: Kysely<any>): Promise<void> {
+  const { rows } = await sql<{
+    found: string | null
+  }>`select to_regclass('ledger_entries')::text as found`.execute(db)
+  if (!rows[0]?.found)
+    throw new LedgerError(
+      'LEDGER_NOT_MIGRATED',
+      'this database has no Arbiter ledger tables; run `arbiter migrate` (with the same database settings) first',
+    )
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { Checkpointer, createLedger, openDatabase } from '../../ledger/index.js'
+import { assertLedgerSchema, Checkpointer, createLedger, openDatabase } from '../../ledger/index.js'
 import { createLogger } from '../../shared/index.js'
 import {
   addDatabaseOptions,
@@ -33,6 +33,7 @@ export function registerCheckpoint(program: Command): void {
     const anchorDir = resolveAnchorDir(flags.anchorDir)
     const handle = await openDatabase(config)
     try {
+      await assertLedgerSchema(handle.db)
       const checkpointer = new Checkpointer(handle.db, { signingKey, ...(anchorDir ? { anchorDir } : {}) })
       const chains = flags.chain
         ? [flags.chain]

@@ -1,6 +1,12 @@
 import { once } from 'node:events'
 import type { Command } from 'commander'
-import { createLedger, type ExportFormat, exportLines, openDatabase } from '../../ledger/index.js'
+import {
+  assertLedgerSchema,
+  createLedger,
+  type ExportFormat,
+  exportLines,
+  openDatabase,
+} from '../../ledger/index.js'
 import { addDatabaseOptions, type DatabaseFlags, resolveDatabaseConfig } from '../config.js'
 import { CliExit } from '../main.js'
 
@@ -34,6 +40,7 @@ export function registerExport(program: Command): void {
     const toSeq = seqFlag('--to-seq', flags.toSeq)
     const handle = await openDatabase(resolveDatabaseConfig(flags))
     try {
+      await assertLedgerSchema(handle.db)
       const lines = exportLines(createLedger(handle.db), {
         format: flags.format as ExportFormat,
         ...(flags.chain ? { chain: flags.chain } : {}),

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import {
   anchorChains,
+  assertLedgerSchema,
   type ChainReport,
   createLedger,
   type KyselyLedgerStore,
@@ -75,6 +76,7 @@ export function registerVerify(program: Command): void {
     }
     const handle = await openDatabase(resolveDatabaseConfig(flags))
     try {
+      await assertLedgerSchema(handle.db)
       const ledger = createLedger(handle.db)
       const heads = new Map((await ledger.listChains()).map((head) => [head.chain, head.seq]))
       const reports: ChainReport[] = []
