@@ -6,7 +6,7 @@ import { canonicalJson } from '../../src/shared/index.js'
 import { jcsVectorsDir, jcsVectorsPresent } from './support.js'
 
 describe('RFC 8785 test vectors', () => {
-  it('are present next to the repository', () => {
+  it('are present in test/fixtures', () => {
     expect(jcsVectorsPresent, `expected vectors at ${jcsVectorsDir}`).toBe(true)
   })
 

@@ -13,8 +13,8 @@ import type { TestBackend } from '../support/backends.js'
 
 export const repoRoot = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..')
 
-/** The RFC 8785 vectors: in the workspace next to the repo (CI: ../shared relative to the repo root). */
-export const jcsVectorsDir = join(repoRoot, '..', 'shared', 'vectors', 'jcs')
+// The RFC 8785 reference vectors, vendored (Apache-2.0; see its README) so a bare clone tests them.
+export const jcsVectorsDir = join(repoRoot, 'test', 'fixtures', 'jcs-vectors')
 export const jcsVectorsPresent = existsSync(join(jcsVectorsDir, 'input'))
 
 /** A migrated database on `backend` with a ledger over it. */
