@@ -9,6 +9,7 @@ import {
   DEFAULT_DATA_DIR,
   ensureRedactionKey,
   ensureSigningKey,
+  type LedgerDatabase,
   loadSigningKey,
 } from '../ledger/index.js'
 import type { Logger } from '../shared/index.js'
@@ -148,8 +149,7 @@ function nonEmpty(value: string | undefined): string | undefined {
  * const ledger = createLedger(handle.db, resolveLedgerOptions(handle.db, config, logger, { anchorDir }))
  */
 export function resolveLedgerOptions(
-  // biome-ignore lint/suspicious/noExplicitAny: the shared database handle (see ArbiterDatabase).
-  db: Kysely<any>,
+  db: Kysely<LedgerDatabase>,
   config: DatabaseConfig,
   logger: Logger,
   flags: { readonly anchorDir?: string } = {},

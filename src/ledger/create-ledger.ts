@@ -14,9 +14,8 @@ export type CreateLedgerOptions = KyselyLedgerStoreOptions
  * await ledger.append({ chain: 'default', type: 'policy_loaded', body: { revision: 'r1', sha256: '…' } })
  */
 export function createLedger(
-  // biome-ignore lint/suspicious/noExplicitAny: accepts the shared database typed with other parts' tables.
-  db: Kysely<LedgerDatabase> | Kysely<any>,
+  db: Kysely<LedgerDatabase>,
   options: CreateLedgerOptions = {},
 ): KyselyLedgerStore {
-  return new KyselyLedgerStore(db as Kysely<LedgerDatabase>, options)
+  return new KyselyLedgerStore(db, options)
 }

@@ -5,14 +5,13 @@ import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { LedgerError } from './errors.js'
 import { DurablePGliteDialect } from './pglite-dialect.js'
+import type { LedgerDatabase } from './schema.js'
 
 /**
- * The database every part shares. Typed `any` at this seam on purpose: the ledger, api keys and other
- * parts each narrow it to their own tables (`Kysely<LedgerDatabase>`, `Kysely<ApiKeysDatabase>`), which a
- * precise intersection type would not allow.
+ * The ledger's view of the shared database. Other parts that keep tables in the same database (the
+ * server's API keys) add theirs with `db.withTables<TheirTables>()` in the composition root.
  */
-// biome-ignore lint/suspicious/noExplicitAny: see above.
-export type ArbiterDatabase = any
+export type ArbiterDatabase = LedgerDatabase
 
 /** An open database: PostgreSQL through `pg`, or embedded PGlite, both behind the same Kysely API. */
 export interface DatabaseHandle {

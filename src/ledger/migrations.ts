@@ -5,6 +5,7 @@ import { type Kysely, sql } from 'kysely'
 import { type Migration, type MigrationProvider, type MigrationResultSet, Migrator } from 'kysely/migration'
 import { z } from 'zod'
 import { LedgerError } from './errors.js'
+import type { LedgerDatabase } from './schema.js'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 // From source (vitest, tsx) this file is src/ledger/migrations.ts and the modules are the .ts files in
@@ -67,8 +68,7 @@ export class ArbiterMigrationProvider implements MigrationProvider {
  * const applied = await migrateToLatest(db) // ['0001_ledger_tables', …] on a new database
  */
 export async function migrateToLatest(
-  // biome-ignore lint/suspicious/noExplicitAny: migrations see the database untyped.
-  db: Kysely<any>,
+  db: Kysely<LedgerDatabase>,
   provider: MigrationProvider = new ArbiterMigrationProvider(),
 ): Promise<string[]> {
   const migrator = new Migrator({ db, provider })
@@ -101,8 +101,7 @@ function migrationError(error: unknown, name: string | undefined): LedgerError {
  * @example
  * await assertLedgerSchema(handle.db)
  */
-// biome-ignore lint/suspicious/noExplicitAny: only asks the catalog; any database handle will do.
-export async function assertLedgerSchema(db: Kysely<any>): Promise<void> {
+export async function assertLedgerSchema(db: Kysely<LedgerDatabase>): Promise<void> {
   const { rows } = await sql<{
     found: string | null
   }>`select to_regclass('ledger_entries')::text as found`.execute(db)

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Kysely } from 'kysely'
+import type { LedgerDatabase } from '../ledger/index.js'
 
 /** One run of ledger verification over one chain, as the server records and shows it. */
 export interface VerificationRun {
@@ -42,9 +43,9 @@ export interface VerificationLog {
  * const log = createVerificationLog(db)
  * await log.record({ chain: 'default', ts, ok: true, entries: 12, head, errorCode: null, message: 'ok', requestedBy: 'alice' })
  */
-export function createVerificationLog(
-  db: Kysely<{ verification_runs: VerificationRunsTable }>,
-): VerificationLog {
+export function createVerificationLog(shared: Kysely<LedgerDatabase>): VerificationLog {
+  // Same database as the ledger; this log adds the view of its own table.
+  const db = shared.withTables<{ verification_runs: VerificationRunsTable }>()
   return {
     async record(run) {
       await db

@@ -6,6 +6,7 @@ import {
   createLedger,
   createLedgerQueries,
   type Ledger,
+  type LedgerDatabase,
   migrateToLatest,
   openDatabase,
   type VerifyChainOptions,
@@ -37,8 +38,7 @@ import { CliExit } from '../main.js'
 
 /** Everything `composeServer` wires together; built by `arbiter serve` and `arbiter demo`. */
 export interface ComposeServerOptions {
-  // biome-ignore lint/suspicious/noExplicitAny: the database holds ledger and server tables; each store narrows it.
-  readonly db: Kysely<any>
+  readonly db: Kysely<LedgerDatabase>
   /** The ledger as opened; it is wrapped for metrics before the guard sees it. */
   readonly ledger: Ledger
   readonly policy: PolicyEngine
@@ -113,8 +113,7 @@ export function composeServer(options: ComposeServerOptions): ComposedServer {
  * const { ok, message } = await verify('default')
  */
 export function verifyChainFor(
-  // biome-ignore lint/suspicious/noExplicitAny: see ComposeServerOptions.db
-  db: Kysely<any>,
+  db: Kysely<LedgerDatabase>,
   options: VerifyChainOptions = {},
 ): (chain: string) => Promise<ChainVerification> {
   // A ledger of its own, unwrapped: verification reads rows and database checkpoints directly.
@@ -235,8 +234,7 @@ async function listenWithFallback(server: ArbiterServer, port: number, host: str
  * console.log(demo.url, demo.auditorKey, demo.approverKey)
  */
 export async function startDemoServer(options: {
-  // biome-ignore lint/suspicious/noExplicitAny: see ComposeServerOptions.db
-  readonly db: Kysely<any>
+  readonly db: Kysely<LedgerDatabase>
   readonly ledger: Ledger
   readonly policy: PolicyEngine
   readonly redactionKey: string

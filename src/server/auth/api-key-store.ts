@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import { z } from 'zod'
+import type { LedgerDatabase } from '../../ledger/index.js'
 import { ArbiterError, type Clock, sha256Hex, systemClock, toRfc3339Millis } from '../../shared/index.js'
 import { type ApiRole, apiRoleSchema } from './roles.js'
 
@@ -17,9 +18,8 @@ export interface ApiKeysTable {
   revoked_at: string | null
 }
 
-export interface ApiKeysDatabase {
-  api_keys: ApiKeysTable
-}
+// A type alias, not an interface: Kysely's `withTables` needs an index-compatible table map.
+export type ApiKeysDatabase = { api_keys: ApiKeysTable }
 
 /** The identity behind a request: who the key belongs to and what it may do. */
 export interface ApiPrincipal {
@@ -108,7 +108,12 @@ const columns = ['id', 'name', 'role', 'principal_id', 'roles', 'created_at', 'r
  * const { key } = await keys.create({ role: 'auditor', name: 'internal audit' })
  * const who = await keys.authenticate(key) // { role: 'auditor', ... }
  */
-export function createApiKeyStore(db: Kysely<ApiKeysDatabase>, options: { clock?: Clock } = {}): ApiKeyStore {
+export function createApiKeyStore(
+  shared: Kysely<LedgerDatabase>,
+  options: { clock?: Clock } = {},
+): ApiKeyStore {
+  // Same database as the ledger; this store adds the view of its own table.
+  const db = shared.withTables<ApiKeysDatabase>()
   const clock = options.clock ?? systemClock
   return {
     async create({ role, name, principalId, roles }) {
