@@ -58,7 +58,8 @@ export function registerDemo(program: Command): void {
       .option('--no-serve', 'stop after the sessions and the verification')
       .option('--bundle <path>', 'policy bundle (default $ARBITER_BUNDLE or build/bundle.tar.gz)'),
   ).action(async (flags: DatabaseFlags & { serve: boolean; bundle?: string }) => {
-    const logger = createLogger({ level: process.env.ARBITER_LOG_LEVEL ?? 'warn' })
+    // The demo is read by people: readable log lines, whatever stderr is.
+    const logger = createLogger({ level: process.env.ARBITER_LOG_LEVEL ?? 'warn', human: true })
     const config = resolveDatabaseConfig(flags)
     const database = await openDatabase(config)
     const policy = await loadPolicyEngine({
