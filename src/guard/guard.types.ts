@@ -123,10 +123,12 @@ export interface Guard {
   /** Bodies of this chain's entries of `type` carrying `event_id` (vendor event id); for de-duplication. */
   findByEvent(eventId: string, type: 'decision' | 'outcome' | 'conflict'): Promise<Record<string, unknown>[]>
   /**
-   * Settles a `require_approval` decision recorded earlier (e.g. before a restart): waits for its
-   * approval request and answers `allow` or `deny` (also `deny` when no request was ever written).
+   * Settles a `require_approval` decision recorded earlier (e.g. before a restart, or by another
+   * process): waits for its approval request and answers `allow` or `deny` (also `deny` when no request
+   * was ever written). A denied or expired request gets its `not_run` outcome, once.
+   * @throws {GuardError} GUARD_APPROVAL_ABANDONED when `signal` aborts first.
    */
-  resumeApproval(decisionId: string): Promise<'allow' | 'deny'>
+  resumeApproval(decisionId: string, signal?: AbortSignal): Promise<'allow' | 'deny'>
   /** Appends any other entry type on the guard's chain (conflicts, runtime events). */
   record(type: string, body: Record<string, unknown>): Promise<void>
 }

@@ -235,15 +235,23 @@ export function createGuard(options: GuardOptions): Guard {
       const entries = await ledger.findByBodyField('event_id', eventId, { chain, type })
       return entries.map((e) => e.body)
     },
-    async resumeApproval(decisionId) {
+    async resumeApproval(decisionId, signal) {
       const [request] = await ledger.findByBodyField('decision_id', decisionId, {
         chain,
         type: 'approval_request',
       })
       const approvalId = request?.body.approval_id
       if (typeof approvalId !== 'string') return 'deny'
-      const status = await approvals.waitFor(approvalId, pollMs)
-      return status.state === 'approved' ? 'allow' : 'deny'
+      const status = await approvals.waitFor(approvalId, pollMs, signal)
+      if (status.state === 'approved') return 'allow'
+      if (status.state === 'pending')
+        throw new GuardError('GUARD_APPROVAL_ABANDONED', `stopped waiting for approval ${approvalId}`)
+      // As after a live wait, a refused or expired request leaves one "not run" outcome; another
+      // process may already have written it.
+      const outcomes = await ledger.findByBodyField('decision_id', decisionId, { chain, type: 'outcome' })
+      if (outcomes.length === 0)
+        await append('outcome', toOutcomeBody(decisionId, { status: 'not_run' }, false))
+      return 'deny'
     },
     async record(type, body) {
       await append(type, body)

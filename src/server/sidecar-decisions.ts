@@ -7,7 +7,7 @@ import { HttpError } from './http-errors.js'
 /** The guard as the sidecar API uses it (the real guard fits as is). */
 export type SidecarGuard = Pick<
   Guard,
-  'chain' | 'decide' | 'requestApproval' | 'awaitApproval' | 'recordOutcome' | 'approvals'
+  'chain' | 'decide' | 'requestApproval' | 'awaitApproval' | 'resumeApproval' | 'recordOutcome' | 'approvals'
 >
 
 /** What the decision API answers, for POST and GET alike. */
@@ -95,6 +95,21 @@ export function createSidecarDecisions(options: {
     }
   }
 
+  const waiterFailed = (decisionId: string) => (error: unknown) => {
+    if (stop.signal.aborted) return
+    logger.error({ decisionId, err: error }, 'approval waiter failed; status stays in the ledger')
+  }
+
+  // Requests opened before this process started (a restart, or another instance that went away) still
+  // get their timeout and "not run" entries; the guard writes each once.
+  void guard.approvals
+    .pending()
+    .then((open) => {
+      for (const request of open)
+        guard.resumeApproval(request.decisionId, stop.signal).catch(waiterFailed(request.decisionId))
+    })
+    .catch(waiterFailed('(pending approvals)'))
+
   return {
     async decide(input) {
       const recorded = await guard.decide(input)
@@ -102,13 +117,7 @@ export function createSidecarDecisions(options: {
       if (decision.action === 'require_approval') {
         const approvalId = await guard.requestApproval(recorded)
         // The guard's own waiter records the timeout and the "not run" outcome; the caller polls.
-        guard.awaitApproval(recorded, approvalId, stop.signal).catch((error: unknown) => {
-          if (stop.signal.aborted) return
-          logger.error(
-            { decisionId, approvalId, err: error },
-            'approval waiter failed; status stays in the ledger',
-          )
-        })
+        guard.awaitApproval(recorded, approvalId, stop.signal).catch(waiterFailed(decisionId))
       }
       return load(decisionId)
     },

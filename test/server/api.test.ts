@@ -514,3 +514,40 @@ describe('approval timeout over HTTP', () => {
     }
   })
 })
+
+describe('approval waiting across a server restart', () => {
+  it('a new server process settles a request the old one left open: one timeout, one not-run', async () => {
+    const backend = await backendFactories[0]![1]()
+    try {
+      const first = await startServerFixture(backend, { approvalTimeoutMs: 500 })
+      const d = await json<DecisionJson>(
+        await first.call('/v1/decisions', {
+          method: 'POST',
+          key: first.keys.agent,
+          body: transferCall(15_000, ['payments_officer']),
+        }),
+      )
+      expect(d.status).toBe('pending')
+      await first.close() // its waiter stops with it, before the request expires
+
+      const second = await startServerFixture(backend, { approvalTimeoutMs: 500 })
+      try {
+        await expect
+          .poll(
+            async () => {
+              const page = await json<{
+                entries: { type: string; body: { verdict?: string; status?: string } }[]
+              }>(await second.call(`/v1/entries?decision_id=${d.decision_id}`, { key: second.keys.auditor }))
+              return page.entries.map((e) => e.body.verdict ?? e.body.status ?? e.type).sort()
+            },
+            { timeout: 10_000, interval: 100 },
+          )
+          .toEqual(['approval_request', 'decision', 'not_run', 'timeout'])
+      } finally {
+        await second.close()
+      }
+    } finally {
+      await backend.dispose()
+    }
+  })
+})
