@@ -27,6 +27,40 @@ export const entryRowSchema = z.object({
 })
 export type EntryRow = z.infer<typeof entryRowSchema>
 
+const HEX64 = /^[0-9a-f]{64}$/
+const TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+const SEQ_TEXT = /^[0-9]{1,16}$/
+
+/**
+ * The same checks as {@link entryRowSchema} for a row as the store selects it (seq as text or number,
+ * body as text), written out by hand: the verifier runs it on every row of a chain, where the generic
+ * parser's per-row cost is measurable. Returns null when the row does not match; callers fall back to
+ * the schema for anything else.
+ *
+ * @internal
+ */
+export function parseStoredRow(raw: unknown): EntryRow | null {
+  // Rows come from a database the verifier does not trust.
+  if (typeof raw !== 'object' || raw === null) return null
+  const r = raw as Record<string, unknown>
+  const seqRaw = r.seq
+  const seq =
+    typeof seqRaw === 'string' && SEQ_TEXT.test(seqRaw)
+      ? Number(seqRaw)
+      : typeof seqRaw === 'number'
+        ? seqRaw
+        : Number.NaN
+  if (!Number.isSafeInteger(seq) || seq < 1) return null
+  const { chain, ts, type, body, prev, hash } = r
+  if (typeof chain !== 'string' || chain.length === 0) return null
+  if (typeof ts !== 'string' || !TS.test(ts)) return null
+  if (typeof type !== 'string' || type.length === 0) return null
+  if (typeof body !== 'string') return null
+  if (typeof prev !== 'string' || !HEX64.test(prev)) return null
+  if (typeof hash !== 'string' || !HEX64.test(hash)) return null
+  return { chain, seq, ts, type, body, prev, hash }
+}
+
 /** A ledger_checkpoints row. @internal */
 export const checkpointRowSchema = z.object({
   chain: z.string().min(1),

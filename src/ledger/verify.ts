@@ -3,7 +3,7 @@ import { canonicalJson, sha256Hex } from '../shared/index.js'
 import { entryCanonicalText } from './chain.js'
 import { checkCheckpointSignature, type StoredCheckpoint, type TrustedKey } from './checkpoint.js'
 import { GENESIS_PREV } from './ledger.types.js'
-import { checkpointRowSchema, entryRowSchema, parseBodyText } from './row.js'
+import { checkpointRowSchema, entryRowSchema, parseBodyText, parseStoredRow } from './row.js'
 
 /** The kinds of break `verify` reports. */
 export type BreakKind =
@@ -132,8 +132,7 @@ export async function verifyEntries(
   }
   for await (const raw of rows) {
     // Rows come from a database we do not trust: parse before use.
-    const parsed = entryRowSchema.safeParse(raw)
-    const row = parsed.success ? parsed.data : objectBody.safeParse(raw).data
+    const row = parseStoredRow(raw) ?? entryRowSchema.safeParse(raw).data ?? objectBody.safeParse(raw).data
     if (!row) {
       const seq = Number((raw as { seq?: unknown })?.seq) || expected
       fail(seq, 'hash_mismatch', `entry at seq ${seq} is malformed`)
