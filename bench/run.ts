@@ -1,7 +1,3 @@
-// `npm run bench [-- --quick] [-- --only decision,guard,append,verify,multiprocess] [-- --backends postgres,pglite]`
-// Measures the five items of issue 6 against their baselines in one run, prints a table with the
-// targets, and writes bench/results.json. See BENCHMARKS.md for the method.
-import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,7 +5,7 @@ import { buildBundle, loadPolicyEngine, resolveOpaBinary } from '../src/policy/i
 import { opaVersion } from './baselines/opa-server.js'
 import { createBenchGuard } from './lib/guard.js'
 import { readMachineInfo } from './lib/machine.js'
-import { type BackendName, type BenchOptions, parseOptions, repoRoot } from './lib/options.js'
+import { type BackendName, type BenchOptions, parseOptions } from './lib/options.js'
 import { createThrowawayDatabase, showSetting, type ThrowawayDatabase } from './lib/postgres.js'
 import { type BenchResults, checkTargets, renderTable } from './lib/report.js'
 import { openStore, type StoreLocation } from './lib/store.js'
@@ -21,18 +17,9 @@ import { benchVerify } from './sections/verify.js'
 
 const log = (text: string) => process.stderr.write(`[bench] ${text}\n`)
 
-/**
- * Writes results.json and lets the repository's formatter lay it out, so `npm run lint` (biome over
- * bench/) stays clean after a run. The file is data; a formatter failure only leaves it unformatted.
- */
+/** Writes results.json (git-ignored, and outside biome's file set). */
 function writeResults(path: string, results: BenchResults): void {
   writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`)
-  try {
-    const biome = join(repoRoot, 'node_modules', '@biomejs', 'biome', 'bin', 'biome')
-    execFileSync(process.execPath, [biome, 'format', '--write', path], { stdio: 'ignore' })
-  } catch {
-    log(`could not format ${path} with biome (left as written)`)
-  }
 }
 
 /** A fresh, empty store location per section and its clean-up. */
