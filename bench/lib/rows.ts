@@ -1,16 +1,9 @@
 import { randomUUID } from 'node:crypto'
+import type { UnhashedEntry } from '../../src/ledger/index.js'
 import { canonicalJson, sha256Hex } from '../../src/shared/index.js'
 
 /** The v1 entry fields that are hashed (docs/ledger-format.md): everything but `hash`. */
-export interface UnhashedRow {
-  readonly v: 1
-  readonly chain: string
-  readonly seq: number
-  readonly ts: string
-  readonly type: string
-  readonly body: Record<string, unknown>
-  readonly prev: string
-}
+export type UnhashedRow = UnhashedEntry
 
 /** A row as stored in `ledger_entries`-shaped tables. */
 export interface StoredRow {

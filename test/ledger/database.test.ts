@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { createLedger, migrateToLatest, openDatabase } from '../../src/ledger/index.js'
 import { ArbiterMigrationProvider } from '../../src/ledger/migrations.js'
 import { backendFactories } from '../support/backends.js'
-import { repoRoot } from './support.js'
+import { runCliProcess } from './support.js'
 
 describe.each(backendFactories)('openDatabase and migrateToLatest on %s', (name, createBackend) => {
   it('migrates once, is a no-op the second time, and keeps committed entries across a reopen', async () => {
@@ -64,16 +63,7 @@ describe('migrateToLatest errors', () => {
 describe('the embedded database lock', () => {
   it('refuses a second process on the same data directory until the first closes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'arbiter-lock-'))
-    const migrate = () =>
-      spawnSync(
-        process.execPath,
-        ['--import', 'tsx', join(repoRoot, 'test/ledger/fixtures/cli.ts'), 'migrate', '--data-dir', dir],
-        {
-          cwd: repoRoot,
-          encoding: 'utf8',
-          timeout: 60_000,
-        },
-      )
+    const migrate = () => runCliProcess('migrate', '--data-dir', dir)
     try {
       const first = await openDatabase({ dataDir: dir })
       const blocked = migrate()

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { exportLines } from '../../src/ledger/index.js'
 import { backendFactories, type TestBackend } from '../support/backends.js'
-import { databaseFlags, type OpenLedger, openLedger, repoRoot } from './support.js'
+import { databaseFlags, type OpenLedger, openLedger, repoRoot, runCliProcess } from './support.js'
 
 const python = spawnSync('python3', ['--version']).status === 0
 if (!python) console.warn('python3 not found: skipping the independent export verifier tests')
@@ -109,21 +109,7 @@ describe.each(backendFactories)('export on %s', (_name, createBackend) => {
 
     it('verifies what `arbiter export` prints', async () => {
       await store.close()
-      const run = spawnSync(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          join(repoRoot, 'test/ledger/fixtures/cli.ts'),
-          'export',
-          ...databaseFlags(backend),
-          '--chain',
-          'exp',
-          '--format',
-          'jsonl',
-        ],
-        { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 },
-      )
+      const run = runCliProcess('export', ...databaseFlags(backend), '--chain', 'exp', '--format', 'jsonl')
       expect(run.status, run.stderr).toBe(0)
       expect(run.stdout.split('\n').filter(Boolean)).toHaveLength(20)
       expect(pyVerify(run.stdout).stdout).toMatch(/^ok: exp 20 entries/)

@@ -1,12 +1,7 @@
 import type { Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  createLedgerQueries,
-  type LedgerQueries,
-  migrateToLatest,
-  openDatabase,
-} from '../../src/ledger/index.js'
-import { backendFactories, type TestBackend } from '../support/backends.js'
+import { createLedgerQueries, type LedgerQueries } from '../../src/ledger/index.js'
+import { backendFactories, openMigratedDatabase, type TestBackend } from '../support/backends.js'
 
 // Rows are inserted directly: the queries are read-only and do not check hashes, so the fixture can
 // pin timestamps (ties across chains) and bodies (malformed reasons) that the append path never writes.
@@ -19,11 +14,7 @@ describe.each(backendFactories)('createLedgerQueries on %s', (_name, createBacke
 
   beforeAll(async () => {
     backend = await createBackend()
-    const opened = await openDatabase({
-      ...(backend.databaseUrl ? { databaseUrl: backend.databaseUrl } : {}),
-      ...(backend.dataDir ? { dataDir: backend.dataDir } : {}),
-    })
-    await migrateToLatest(opened.db)
+    const opened = await openMigratedDatabase(backend)
     close = opened.close
     // biome-ignore lint/suspicious/noExplicitAny: fixture rows go straight into the fixed schema
     const db = opened.db as Kysely<any>

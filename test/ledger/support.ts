@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -6,10 +7,8 @@ import {
   type DatabaseHandle,
   type KyselyLedgerStore,
   type KyselyLedgerStoreOptions,
-  migrateToLatest,
-  openDatabase,
 } from '../../src/ledger/index.js'
-import type { TestBackend } from '../support/backends.js'
+import { openMigratedDatabase, type TestBackend } from '../support/backends.js'
 
 export const repoRoot = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..')
 
@@ -28,11 +27,7 @@ export async function openLedger(
   backend: TestBackend,
   options: KyselyLedgerStoreOptions = {},
 ): Promise<OpenLedger> {
-  const handle = await openDatabase({
-    ...(backend.databaseUrl ? { databaseUrl: backend.databaseUrl } : {}),
-    ...(backend.dataDir ? { dataDir: backend.dataDir } : {}),
-  })
-  await migrateToLatest(handle.db)
+  const handle = await openMigratedDatabase(backend)
   const ledger = createLedger(handle.db, options)
   return {
     handle,
@@ -47,4 +42,23 @@ export async function openLedger(
 /** CLI flags that point `arbiter` at the backend's database. */
 export function databaseFlags(backend: TestBackend): string[] {
   return backend.databaseUrl ? ['--database-url', backend.databaseUrl] : ['--data-dir', backend.dataDir!]
+}
+
+/**
+ * Runs `arbiter <args>` from source in a child process (a separate OS process, as PGlite's lock and
+ * exit codes need) and returns its status and output.
+ *
+ * @example
+ * const run = runCliProcess('verify', ...databaseFlags(backend), '--json')
+ */
+export function runCliProcess(...args: string[]) {
+  return spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(repoRoot, 'test/ledger/fixtures/cli.ts'), ...args],
+    {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  )
 }

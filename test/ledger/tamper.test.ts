@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process'
 import { generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -13,7 +12,7 @@ import {
   verifyLedger,
 } from '../../src/ledger/index.js'
 import { backendFactories, type TestBackend } from '../support/backends.js'
-import { databaseFlags, type OpenLedger, openLedger, repoRoot } from './support.js'
+import { databaseFlags, type OpenLedger, openLedger, runCliProcess } from './support.js'
 import { insertRow, rechain, tamper } from './tamper.support.js'
 
 type Db = OpenLedger['handle']['db']
@@ -187,20 +186,7 @@ describe.each(backendFactories)('tampering caught by verify on %s', (_name, crea
 
   it('arbiter verify exits 1 and names each broken chain with seq and kind', async () => {
     await store.close() // PGlite allows one process at a time
-    const run = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(repoRoot, 'test/ledger/fixtures/cli.ts'),
-        'verify',
-        ...databaseFlags(backend),
-        '--anchor-dir',
-        anchorDir,
-        '--json',
-      ],
-      { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 },
-    )
+    const run = runCliProcess('verify', ...databaseFlags(backend), '--anchor-dir', anchorDir, '--json')
     expect(run.status, run.stderr).toBe(1)
     const report = JSON.parse(run.stdout) as {
       ok: boolean
@@ -211,34 +197,10 @@ describe.each(backendFactories)('tampering caught by verify on %s', (_name, crea
       report.chains.map((c) => [c.chain, c.failure ? { seq: c.failure.seq, kind: c.failure.kind } : null]),
     )
     expect(got).toEqual(Object.fromEntries(scenarios.map((s) => [s.chain, s.expected])))
-    const text = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(repoRoot, 'test/ledger/fixtures/cli.ts'),
-        'verify',
-        ...databaseFlags(backend),
-        '--chain',
-        'delete-middle',
-      ],
-      { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 },
-    )
+    const text = runCliProcess('verify', ...databaseFlags(backend), '--chain', 'delete-middle')
     expect(text.status).toBe(1)
     expect(text.stdout).toMatch(/^FAIL: delete-middle seq 5 gap: /)
-    const ok = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(repoRoot, 'test/ledger/fixtures/cli.ts'),
-        'verify',
-        ...databaseFlags(backend),
-        '--chain',
-        'untouched',
-      ],
-      { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 },
-    )
+    const ok = runCliProcess('verify', ...databaseFlags(backend), '--chain', 'untouched')
     expect(ok.status, ok.stderr).toBe(0)
     expect(ok.stdout).toMatch(/^ok: untouched 20 entries, head [0-9a-f]{64}\n$/)
   })

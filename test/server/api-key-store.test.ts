@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { migrateToLatest, openDatabase } from '../../src/ledger/index.js'
 import { type ApiKeyStore, createApiKeyStore, hashApiKey } from '../../src/server/index.js'
-import { backendFactories, type TestBackend } from '../support/backends.js'
+import { backendFactories, openMigratedDatabase, type TestBackend } from '../support/backends.js'
 
 describe.each(backendFactories)('createApiKeyStore on %s', (_name, createBackend) => {
   let backend: TestBackend
@@ -12,11 +11,7 @@ describe.each(backendFactories)('createApiKeyStore on %s', (_name, createBackend
 
   beforeAll(async () => {
     backend = await createBackend()
-    const opened = await openDatabase({
-      ...(backend.databaseUrl ? { databaseUrl: backend.databaseUrl } : {}),
-      ...(backend.dataDir ? { dataDir: backend.dataDir } : {}),
-    })
-    await migrateToLatest(opened.db)
+    const opened = await openMigratedDatabase(backend)
     db = opened.db
     close = opened.close
     keys = createApiKeyStore(opened.db)

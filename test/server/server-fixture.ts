@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { composeServer, verifyChainFor } from '../../src/cli/commands/serve.js'
-import { createLedger, migrateToLatest, openDatabase } from '../../src/ledger/index.js'
+import { createLedger } from '../../src/ledger/index.js'
 import { loadPolicyEngine } from '../../src/policy/index.js'
 import type { ServerLimits } from '../../src/server/index.js'
 import { silentLogger } from '../../src/shared/index.js'
-import type { TestBackend } from '../support/backends.js'
+import { openMigratedDatabase, type TestBackend } from '../support/backends.js'
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..')
 export const bundlePath = join(root, 'build', 'bundle.tar.gz')
@@ -41,11 +41,7 @@ export async function startServerFixture(
   backend: TestBackend,
   limits: Partial<ServerLimits> = {},
 ): Promise<ServerFixture> {
-  const opened = await openDatabase({
-    ...(backend.databaseUrl ? { databaseUrl: backend.databaseUrl } : {}),
-    ...(backend.dataDir ? { dataDir: backend.dataDir } : {}),
-  })
-  await migrateToLatest(opened.db)
+  const opened = await openMigratedDatabase(backend)
   const ledger = createLedger(opened.db)
   const policy = await loadPolicyEngine({ bundlePath })
   const composed = composeServer({

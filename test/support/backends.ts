@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
+import { type DatabaseHandle, migrateToLatest, openDatabase } from '../../src/ledger/index.js'
 
 /** Where a test's database lives: a throwaway PostgreSQL database, or a throwaway PGlite directory. */
 export interface TestBackend {
@@ -64,3 +65,17 @@ export const backendFactories: ReadonlyArray<readonly [TestBackend['name'], () =
   ['pglite', createPgliteBackend],
   ...(postgresEnabled ? ([['postgres', createPostgresBackend]] as const) : []),
 ]
+
+/**
+ * Opens `backend`'s database (PostgreSQL URL or PGlite directory) and applies the migrations.
+ *
+ * @example
+ * const handle = await openMigratedDatabase(backend)
+ */
+export async function openMigratedDatabase(backend: TestBackend): Promise<DatabaseHandle> {
+  const handle = await openDatabase(
+    backend.databaseUrl ? { databaseUrl: backend.databaseUrl } : { dataDir: backend.dataDir! },
+  )
+  await migrateToLatest(handle.db)
+  return handle
+}

@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach } from 'vitest'
 import { type CallContext, createGuard, type Guard, type GuardOptions } from '../../src/guard/index.js'
-import { createLedger, type Ledger, migrateToLatest, openDatabase } from '../../src/ledger/index.js'
+import { createLedger, type Ledger, type openDatabase } from '../../src/ledger/index.js'
 import {
   buildBundle,
   DEFAULT_BUNDLE_PATH,
   loadPolicyEngine,
   type PolicyEngine,
 } from '../../src/policy/index.js'
-import { createPgliteBackend, type TestBackend } from './backends.js'
+import { createPgliteBackend, openMigratedDatabase, type TestBackend } from './backends.js'
 
 /** A migrated database of `backend` and a ledger over it. */
 export interface LedgerStore {
@@ -21,11 +21,7 @@ export interface LedgerStore {
 }
 
 export async function openStore(backend: TestBackend): Promise<LedgerStore> {
-  const opened = await openDatabase({
-    ...(backend.databaseUrl ? { databaseUrl: backend.databaseUrl } : {}),
-    ...(backend.dataDir ? { dataDir: backend.dataDir } : {}),
-  })
-  await migrateToLatest(opened.db)
+  const opened = await openMigratedDatabase(backend)
   const ledger = createLedger(opened.db, {})
   return {
     ledger,
