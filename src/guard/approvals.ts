@@ -1,4 +1,4 @@
-import type { Ledger, LedgerEntry } from '../ledger/index.js'
+import { type Ledger, type LedgerEntry, LedgerError } from '../ledger/index.js'
 import { type Clock, parseWith, sleep, systemClock } from '../shared/index.js'
 import {
   type ApprovalStatus,
@@ -125,11 +125,16 @@ export function createApprovalDesk(options: { ledger: Ledger; chain?: string; cl
         const current = await status(approvalId)
         if (!current) throw new ApprovalError('APPROVAL_NOT_FOUND', `no approval request ${approvalId}`)
         if (current.state === 'expired') {
-          await ledger.append({
-            chain,
-            type: 'approval',
-            body: { decision_id: current.decisionId, approval_id: approvalId, verdict: 'timeout' },
-          })
+          try {
+            await ledger.append({
+              chain,
+              type: 'approval',
+              body: { decision_id: current.decisionId, approval_id: approvalId, verdict: 'timeout' },
+            })
+          } catch (error) {
+            // Another waiter recorded the timeout first: the database keeps one (migration 0101).
+            if (!(error instanceof LedgerError && error.code === 'LEDGER_DUPLICATE')) throw error
+          }
           return { ...current, state: 'timed_out' }
         }
         if (current.state !== 'pending' || signal?.aborted) return current

@@ -7,8 +7,13 @@ export type GuardErrorCode =
   | 'GUARD_REDACTION_FAILED'
   | 'GUARD_NOT_AWAITING_APPROVAL'
   | 'GUARD_APPROVAL_ABANDONED'
+  | 'GUARD_ALREADY_RECORDED'
 
-/** The guard could not evaluate or record a call, so it refused to run it (fail closed). */
+/**
+ * The guard could not evaluate or record a call, so it refused to run it (fail closed).
+ * `GUARD_ALREADY_RECORDED`: the ledger already holds this link (an outcome for the decision, a decision
+ * for the vendor event, an approval request for the decision); nothing new was written.
+ */
 export class GuardError extends ArbiterError<GuardErrorCode> {}
 
 /**

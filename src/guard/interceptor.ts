@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks'
-import { canonicalBody, redactArguments } from '../ledger/index.js'
+import { canonicalBody, LedgerError, redactArguments } from '../ledger/index.js'
 import { type ToolCallInput, toolCallInputSchema } from '../policy/index.js'
 import {
   describeError,
@@ -48,9 +48,23 @@ export function createGuard(options: GuardOptions): Guard {
     try {
       return await ledger.append({ chain, type, body })
     } catch (error) {
+      if (error instanceof LedgerError && error.code === 'LEDGER_DUPLICATE')
+        throw new GuardError('GUARD_ALREADY_RECORDED', `${type} already recorded: ${error.message}`, {
+          cause: error,
+        })
       throw new GuardError('GUARD_LEDGER_UNAVAILABLE', `cannot record ${type}: ${describeError(error)}`, {
         cause: error,
       })
+    }
+  }
+
+  // A "not run" outcome after a refused or expired approval: another process (a second waiter, a
+  // restarted server) may have written it first; the database keeps exactly one.
+  const recordNotRun = async (decisionId: string) => {
+    try {
+      await append('outcome', toOutcomeBody(decisionId, { status: 'not_run' }, false))
+    } catch (error) {
+      if (!(error instanceof GuardError && error.code === 'GUARD_ALREADY_RECORDED')) throw error
     }
   }
 
@@ -160,7 +174,7 @@ export function createGuard(options: GuardOptions): Guard {
               message: `no approval within ${Math.round(timeoutMs / 1000)} s`,
             },
           ]
-    await append('outcome', toOutcomeBody(decisionId, { status: 'not_run' }, false))
+    await recordNotRun(decisionId)
     return { kind: 'deny', decisionId, reasons: [...decision.reasons, ...reasons], recorded }
   }
 
@@ -246,11 +260,8 @@ export function createGuard(options: GuardOptions): Guard {
       if (status.state === 'approved') return 'allow'
       if (status.state === 'pending')
         throw new GuardError('GUARD_APPROVAL_ABANDONED', `stopped waiting for approval ${approvalId}`)
-      // As after a live wait, a refused or expired request leaves one "not run" outcome; another
-      // process may already have written it.
-      const outcomes = await ledger.findByBodyField('decision_id', decisionId, { chain, type: 'outcome' })
-      if (outcomes.length === 0)
-        await append('outcome', toOutcomeBody(decisionId, { status: 'not_run' }, false))
+      // As after a live wait, a refused or expired request leaves one "not run" outcome.
+      await recordNotRun(decisionId)
       return 'deny'
     },
     async record(type, body) {

@@ -4,7 +4,9 @@ import { ArbiterError } from '../shared/index.js'
  * Stable codes of every failure the ledger reports on purpose.
  * - `LEDGER_UNAVAILABLE`: the database could not be reached or dropped the connection; nothing in the
  *   failed batch was acknowledged (it may or may not have committed; verify shows which).
- * - `LEDGER_WRITE_FAILED`: the database refused the batch for another reason (constraint, trigger).
+ * - `LEDGER_WRITE_FAILED`: the database refused the entry for another reason (check, trigger, data).
+ * - `LEDGER_DUPLICATE`: a unique link was already recorded (a second outcome for one decision, a second
+ *   decision for one vendor event…, migration 0101); the entry was not stored.
  * - `LEDGER_BODY_INVALID`: the body is not a JSON object that RFC 8785 can canonicalise.
  * - `LEDGER_REQUEST_INVALID`: chain id or entry type is malformed.
  * - `LEDGER_CLOSED`: append after `close()`.
@@ -17,6 +19,7 @@ import { ArbiterError } from '../shared/index.js'
 export type LedgerErrorCode =
   | 'LEDGER_UNAVAILABLE'
   | 'LEDGER_WRITE_FAILED'
+  | 'LEDGER_DUPLICATE'
   | 'LEDGER_BODY_INVALID'
   | 'LEDGER_REQUEST_INVALID'
   | 'LEDGER_CLOSED'
@@ -35,6 +38,8 @@ const UNAVAILABLE_SQLSTATE = /^(08|53|57P|58)/
 const UNAVAILABLE_MESSAGE =
   /(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|Connection terminated|connection.*(closed|ended)|not queryable|closed|timeout)/i
 
+const UNIQUE_VIOLATION = '23505'
+
 /**
  * Wraps a database error thrown while writing into a {@link LedgerError}.
  *
@@ -47,10 +52,17 @@ export function toWriteError(error: unknown, what: string): LedgerError {
       ? String((error as { code: unknown }).code)
       : ''
   const message = error instanceof Error ? error.message : String(error)
+  const first = message.split('\n')[0]
+  if (code === UNIQUE_VIOLATION)
+    return new LedgerError('LEDGER_DUPLICATE', `${what} refused: already recorded (${first})`, {
+      cause: error,
+    })
   const unavailable = UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_MESSAGE.test(`${code} ${message}`)
   return new LedgerError(
     unavailable ? 'LEDGER_UNAVAILABLE' : 'LEDGER_WRITE_FAILED',
-    `${what} failed: ${message.split('\n')[0]}`,
-    { cause: error },
+    `${what} failed: ${first}`,
+    {
+      cause: error,
+    },
   )
 }

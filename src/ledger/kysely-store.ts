@@ -104,22 +104,40 @@ export class KyselyLedgerStore implements Ledger {
       for (;;) {
         const queue = this.queues.get(chain)
         if (!queue || queue.length === 0) break
-        const batch = queue.splice(0, this.maxBatch)
-        try {
-          const entries = await this.commitBatch(chain, batch)
-          for (const [i, pending] of batch.entries()) pending.resolve(entries[i]!)
-          this.options.onCommit?.(chain, entries[entries.length - 1]!, entries.length)
-          this.checkpointer?.noteCommitted(chain, entries.length)
-        } catch (error) {
-          this.knownHeads.delete(chain)
-          const failure = toWriteError(error, `append of ${batch.length} entries to chain ${chain}`)
-          for (const pending of batch) pending.reject(failure)
-        }
+        await this.commitIsolated(chain, queue.splice(0, this.maxBatch))
       }
       this.queues.delete(chain)
       this.running.delete(chain)
     })()
     this.running.set(chain, run)
+  }
+
+  /**
+   * Commits `batch` in one transaction; when the database refuses it for what one entry holds (a
+   * duplicate link, a value it cannot store), splits the batch and commits the halves in order, so
+   * only the offending entries fail and the innocent ones commit. An outage fails the whole batch.
+   */
+  private async commitIsolated(chain: string, batch: Pending[]): Promise<void> {
+    try {
+      const entries = await this.commitBatch(chain, batch)
+      for (const [i, pending] of batch.entries()) pending.resolve(entries[i]!)
+      this.options.onCommit?.(chain, entries[entries.length - 1]!, entries.length)
+      this.checkpointer?.noteCommitted(chain, entries.length)
+    } catch (error) {
+      this.knownHeads.delete(chain)
+      const failure = toWriteError(error, `append of ${batch.length} entries to chain ${chain}`)
+      if (batch.length === 1 || failure.code === 'LEDGER_UNAVAILABLE') {
+        const own =
+          batch.length === 1
+            ? toWriteError(error, `append of a ${batch[0]!.type} entry to chain ${chain}`)
+            : failure
+        for (const pending of batch) pending.reject(own)
+        return
+      }
+      const half = Math.ceil(batch.length / 2)
+      await this.commitIsolated(chain, batch.slice(0, half))
+      await this.commitIsolated(chain, batch.slice(half))
+    }
   }
 
   private commitBatch(chain: string, batch: Pending[]): Promise<LedgerEntry[]> {
