@@ -21,6 +21,7 @@ export const recordedInputSchema = z.looseObject({
   principal: loose(input.principal),
   session: loose(input.session),
   runtime: loose(input.runtime.unwrap()).optional(),
+  // The caller's free context, plus `time` that the evaluator always sets (RFC 3339).
   context: input.context,
 })
 
