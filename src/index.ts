@@ -29,6 +29,40 @@ export {
   type SessionGuardOptions,
 } from './adapters/managed-agents/index.js'
 
+// Entries: the typed bodies of ledger entries, one schema, type and builder per entry type.
+export {
+  type ApprovalBody,
+  type ApprovalRefusedBody,
+  type ApprovalRequestBody,
+  approvalBodySchema,
+  approvalRefusedBodySchema,
+  approvalRequestBodySchema,
+  type ConflictBody,
+  conflictBodySchema,
+  type DecisionBody,
+  decisionBodySchema,
+  decisionIdOf,
+  type EntryBodies,
+  EntryBodyError,
+  type EntryErrorCode,
+  entryBodySchemas,
+  isKnownEntryType,
+  type KnownEntry,
+  type KnownEntryType,
+  type OutcomeBody,
+  outcomeBodySchema,
+  type PolicyLoadedBody,
+  parseEntry,
+  parseEntryBody,
+  policyLoadedBodySchema,
+  readEntries,
+  readEntry,
+  SkippedEntries,
+  safeParseEntryBody,
+  type TypedEntry,
+  toConflictBody,
+  toPolicyLoadedBody,
+} from './entries/index.js'
 // Guard: the interceptor, approvals, outcome reconciliation.
 export {
   type ApprovalDesk,

@@ -10,12 +10,14 @@ const allowed: Record<string, readonly string[]> = {
   shared: [],
   policy: ['shared'],
   ledger: ['shared'],
-  guard: ['shared', 'policy', 'ledger'],
+  // The typed bodies of ledger entries: schemas built on the policy's input and decision types.
+  entries: ['shared', 'policy'],
+  guard: ['shared', 'policy', 'ledger', 'entries'],
   adapters: ['shared', 'guard'],
-  server: ['shared', 'guard', 'ledger', 'policy'],
-  demo: ['shared', 'guard', 'ledger', 'policy', 'adapters'],
-  cli: ['shared', 'guard', 'ledger', 'policy', 'adapters', 'server', 'demo'],
-  '.': ['shared', 'guard', 'ledger', 'policy', 'adapters', 'server'],
+  server: ['shared', 'guard', 'ledger', 'policy', 'entries'],
+  demo: ['shared', 'guard', 'ledger', 'policy', 'entries', 'adapters'],
+  cli: ['shared', 'guard', 'ledger', 'policy', 'entries', 'adapters', 'server', 'demo'],
+  '.': ['shared', 'guard', 'ledger', 'policy', 'entries', 'adapters', 'server'],
 }
 
 function tsFiles(dir: string): string[] {

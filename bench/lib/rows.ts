@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import type { DecisionBody } from '../../src/entries/index.js'
 import type { UnhashedEntry } from '../../src/ledger/index.js'
 import { canonicalJson, sha256Hex } from '../../src/shared/index.js'
 
@@ -20,7 +21,7 @@ export interface StoredRow {
  * A decision body of realistic size (~770 bytes of canonical JSON), the same for Arbiter and both baselines, so every
  * store writes the same bytes per entry. Fresh ids per call keep the expression indexes honest.
  */
-export function sampleDecisionBody(i: number): Record<string, unknown> {
+export function sampleDecisionBody(i: number): DecisionBody {
   return {
     decision_id: randomUUID(),
     event_id: `evt_${i}`,

@@ -1,35 +1,11 @@
-import { z } from 'zod'
+import {
+  type ApprovalRequestBody,
+  type Approver,
+  readEntries,
+  readEntry,
+  SkippedEntries,
+} from '../entries/index.js'
 import type { LedgerEntry } from '../ledger/index.js'
-
-const approverSchema = z
-  .object({ id: z.string().min(1).max(256), roles: z.array(z.string().min(1).max(128)).max(64) })
-  .strict()
-
-/** A person acting on an approval request, with the roles the caller vouches for. */
-export type Approver = z.infer<typeof approverSchema>
-
-/** `approval_request` body, as read back from the ledger (which the guard does not trust blindly). */
-export const approvalRequestBodySchema = z.looseObject({
-  decision_id: z.string().min(1),
-  approval_id: z.string().min(1),
-  roles: z.array(z.string().min(1)).min(1),
-  count: z.number().int().min(1),
-  requested_by: z.string().min(1),
-  expires_at: z.string().min(1),
-})
-export type ApprovalRequestBody = z.infer<typeof approvalRequestBodySchema>
-
-/** `approval` body, as read back from the ledger. */
-export const approvalBodySchema = z.looseObject({
-  decision_id: z.string().min(1),
-  approval_id: z.string().min(1),
-  verdict: z.enum(['approve', 'deny', 'timeout']),
-  approver: approverSchema.optional(),
-  comment: z.string().optional(),
-})
-export type ApprovalBody = z.infer<typeof approvalBodySchema>
-
-export { approverSchema }
 
 /** Where an approval request stands, derived from ledger entries only. */
 export interface ApprovalStatus {
@@ -61,20 +37,23 @@ export function approverProblem(request: ApprovalRequestBody, approver: Approver
 
 /**
  * Folds an approval request and its approval entries into a status. Approvals that break the
- * four-eyes rule are ignored even if something wrote them to the ledger.
+ * four-eyes rule are ignored even if something wrote them to the ledger; so are approvals whose body
+ * does not match its schema (noted in `skipped`).
+ *
+ * @throws {EntryBodyError} ENTRY_BODY_INVALID when the request itself does not match its schema.
  */
-export function settleApproval(entries: readonly LedgerEntry[], now: Date): ApprovalStatus | null {
+export function settleApproval(
+  entries: readonly LedgerEntry[],
+  now: Date,
+  skipped: SkippedEntries = new SkippedEntries(),
+): ApprovalStatus | null {
   const requestEntry = entries.find((e) => e.type === 'approval_request')
   if (!requestEntry) return null
-  const request = approvalRequestBodySchema.parse(requestEntry.body)
+  const request = readEntry(requestEntry, 'approval_request').body
   const approved = new Map<string, Approver>()
   let deniedBy: ApprovalStatus['deniedBy']
   let timedOut = false
-  for (const entry of entries) {
-    if (entry.type !== 'approval') continue
-    const parsed = approvalBodySchema.safeParse(entry.body)
-    if (!parsed.success) continue
-    const body = parsed.data
+  for (const { body } of readEntries(entries, 'approval', skipped)) {
     if (body.verdict === 'timeout') timedOut = true
     if (!body.approver || approverProblem(request, body.approver)) continue
     if (body.verdict === 'deny' && !deniedBy)

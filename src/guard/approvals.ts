@@ -1,19 +1,22 @@
-import { type Ledger, type LedgerEntry, LedgerError } from '../ledger/index.js'
-import { type Clock, parseWith, sleep, systemClock } from '../shared/index.js'
 import {
-  type ApprovalStatus,
   type Approver,
-  approvalRequestBodySchema,
-  approverProblem,
   approverSchema,
-  settleApproval,
-} from './approval-state.js'
+  type DecisionBody,
+  readEntries,
+  readEntry,
+  SkippedEntries,
+  toApprovalBody,
+  toApprovalRefusedBody,
+} from '../entries/index.js'
+import { type Ledger, type LedgerEntry, LedgerError } from '../ledger/index.js'
+import { type Clock, type Logger, parseWith, silentLogger, sleep, systemClock } from '../shared/index.js'
+import { type ApprovalStatus, approverProblem, settleApproval } from './approval-state.js'
 import { ApprovalError } from './errors.js'
 
 /** A request still waiting for approvers, with the (redacted) decision it is about. */
 export interface PendingApproval extends ApprovalStatus {
-  /** Body of the `decision` entry: tool, redacted arguments, reasons, bundle. */
-  readonly decision: Record<string, unknown> | null
+  /** Body of the `decision` entry: tool, redacted arguments, reasons, bundle (null if missing or unreadable). */
+  readonly decision: DecisionBody | null
 }
 
 /** Human approvals for `require_approval` decisions. All state lives in the ledger. */
@@ -44,16 +47,29 @@ export interface ApprovalDesk {
  * const desk = createApprovalDesk({ ledger, chain: 'default' })
  * await desk.approve(approvalId, { id: 'officer-2', roles: ['payments_officer'] }, 'checked invoice')
  */
-export function createApprovalDesk(options: { ledger: Ledger; chain?: string; clock?: Clock }): ApprovalDesk {
+export function createApprovalDesk(options: {
+  ledger: Ledger
+  chain?: string
+  clock?: Clock
+  /** Warned when entries are skipped because their body does not match its schema. */
+  logger?: Pick<Logger, 'warn'>
+}): ApprovalDesk {
   const { ledger } = options
   const chain = options.chain ?? 'default'
   const clock = options.clock ?? systemClock
+  const logger = options.logger ?? silentLogger
 
   const load = async (approvalId: string): Promise<LedgerEntry[]> =>
     ledger.findByBodyField('approval_id', approvalId, { chain })
 
-  const status = async (approvalId: string): Promise<ApprovalStatus | null> =>
-    settleApproval(await load(approvalId), clock.now())
+  const settle = (entries: readonly LedgerEntry[]): ApprovalStatus | null => {
+    const skipped = new SkippedEntries()
+    const settled = settleApproval(entries, clock.now(), skipped)
+    skipped.warn(logger, 'approval desk')
+    return settled
+  }
+
+  const status = async (approvalId: string): Promise<ApprovalStatus | null> => settle(await load(approvalId))
 
   const act = async (
     verdict: 'approve' | 'deny',
@@ -63,11 +79,11 @@ export function createApprovalDesk(options: { ledger: Ledger; chain?: string; cl
   ): Promise<ApprovalStatus> => {
     const approver = parseWith(approverSchema, rawApprover, 'approver')
     const entries = await load(approvalId)
-    const current = settleApproval(entries, clock.now())
+    const current = settle(entries)
     if (!current) throw new ApprovalError('APPROVAL_NOT_FOUND', `no approval request ${approvalId}`)
     if (current.state !== 'pending')
       throw new ApprovalError('APPROVAL_CLOSED', `approval request ${approvalId} is ${current.state}`)
-    const request = approvalRequestBodySchema.parse(entries.find((e) => e.type === 'approval_request')!.body)
+    const request = readEntry(entries.find((e) => e.type === 'approval_request')!, 'approval_request').body
     const problem =
       approverProblem(request, approver) ??
       (current.approvedBy.some((a) => a.id === approver.id)
@@ -78,20 +94,25 @@ export function createApprovalDesk(options: { ledger: Ledger; chain?: string; cl
       await ledger.append({
         chain,
         type: 'approval_refused',
-        body: { decision_id: request.decision_id, approval_id: approvalId, approver, reason: problem },
+        body: toApprovalRefusedBody({
+          decisionId: request.decision_id,
+          approvalId,
+          approver,
+          reason: problem,
+        }),
       })
       throw new ApprovalError('APPROVAL_FORBIDDEN', problem)
     }
     await ledger.append({
       chain,
       type: 'approval',
-      body: {
-        decision_id: request.decision_id,
-        approval_id: approvalId,
+      body: toApprovalBody({
+        decisionId: request.decision_id,
+        approvalId,
         verdict,
         approver,
         ...(comment ? { comment } : {}),
-      },
+      }),
     })
     return (await status(approvalId))!
   }
@@ -102,22 +123,27 @@ export function createApprovalDesk(options: { ledger: Ledger; chain?: string; cl
     status,
     async pending() {
       // Approval requests are few next to all entries: read them by type, not by scanning the chain.
+      const skipped = new SkippedEntries()
       const requestIds: string[] = []
-      for (const entry of await ledger.findByType('approval_request', { chain })) {
-        const parsed = approvalRequestBodySchema.safeParse(entry.body)
-        if (parsed.success && Date.parse(parsed.data.expires_at) > clock.now().getTime())
-          requestIds.push(parsed.data.approval_id)
+      for (const { body } of readEntries(
+        await ledger.findByType('approval_request', { chain }),
+        'approval_request',
+        skipped,
+      )) {
+        if (Date.parse(body.expires_at) > clock.now().getTime()) requestIds.push(body.approval_id)
       }
       const open: PendingApproval[] = []
       for (const id of requestIds) {
         const current = await status(id)
         if (current?.state !== 'pending') continue
-        const [decision] = await ledger.findByBodyField('decision_id', current.decisionId, {
+        const decisions = await ledger.findByBodyField('decision_id', current.decisionId, {
           chain,
           type: 'decision',
         })
+        const [decision] = readEntries(decisions, 'decision', skipped)
         open.push({ ...current, decision: decision?.body ?? null })
       }
+      skipped.warn(logger, 'pending approvals')
       return open
     },
     async waitFor(approvalId, pollMs, signal) {
@@ -129,7 +155,7 @@ export function createApprovalDesk(options: { ledger: Ledger; chain?: string; cl
             await ledger.append({
               chain,
               type: 'approval',
-              body: { decision_id: current.decisionId, approval_id: approvalId, verdict: 'timeout' },
+              body: toApprovalBody({ decisionId: current.decisionId, approvalId, verdict: 'timeout' }),
             })
           } catch (error) {
             // Another waiter recorded the timeout first: the database keeps one (migration 0101).

@@ -1,3 +1,4 @@
+import type { EntryBodies, EntryBodyOf } from '../entries/index.js'
 import type { Ledger } from '../ledger/index.js'
 import type { Decision, PolicyEngine, Reason, ToolCallInput } from '../policy/index.js'
 import type { Clock, IdFactory, Logger } from '../shared/index.js'
@@ -120,8 +121,14 @@ export interface Guard {
   awaitApproval(recorded: RecordedDecision, approvalId: string, signal?: AbortSignal): Promise<GuardVerdict>
   /** Appends an `outcome` entry for a decision. */
   recordOutcome(decisionId: string, report: OutcomeReport): Promise<void>
-  /** Bodies of this chain's entries of `type` carrying `event_id` (vendor event id); for de-duplication. */
-  findByEvent(eventId: string, type: 'decision' | 'outcome' | 'conflict'): Promise<Record<string, unknown>[]>
+  /**
+   * Bodies of this chain's entries of `type` carrying `event_id` (vendor event id); for de-duplication.
+   * Bodies that do not match their schema are left out (and logged as a warning with their count).
+   */
+  findByEvent<T extends 'decision' | 'outcome' | 'conflict'>(
+    eventId: string,
+    type: T,
+  ): Promise<EntryBodies[T][]>
   /**
    * Settles a `require_approval` decision recorded earlier (e.g. before a restart, or by another
    * process): waits for its approval request and answers `allow` or `deny` (also `deny` when no request
@@ -129,6 +136,9 @@ export interface Guard {
    * @throws {GuardError} GUARD_APPROVAL_ABANDONED when `signal` aborts first.
    */
   resumeApproval(decisionId: string, signal?: AbortSignal): Promise<'allow' | 'deny'>
-  /** Appends any other entry type on the guard's chain (conflicts, runtime events). */
-  record(type: string, body: Record<string, unknown>): Promise<void>
+  /**
+   * Appends any other entry on the guard's chain (e.g. a `conflict`, built with `toConflictBody`). The
+   * body of a type Arbiter knows must match its type; other types take any object.
+   */
+  record<T extends string>(type: T, body: EntryBodyOf<T>): Promise<void>
 }

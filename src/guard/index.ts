@@ -1,6 +1,16 @@
 // Policy types adapters need to build inputs and read reasons; adapters depend on guard only.
-export { type Reason, reasonSchema, type ToolCallInput } from '../policy/index.js'
-export type { ApprovalStatus, Approver } from './approval-state.js'
+
+// Entry bodies adapters read and write, likewise through the guard.
+export {
+  type Approver,
+  type ConflictBody,
+  type ConflictKind,
+  type DecisionBody,
+  type OutcomeBody,
+  toConflictBody,
+} from '../entries/index.js'
+export { type DecisionAction, type Reason, reasonSchema, type ToolCallInput } from '../policy/index.js'
+export type { ApprovalStatus } from './approval-state.js'
 export { type ApprovalDesk, createApprovalDesk, type PendingApproval } from './approvals.js'
 export {
   ApprovalError,

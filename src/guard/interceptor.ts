@@ -1,4 +1,13 @@
 import { performance } from 'node:perf_hooks'
+import {
+  type EntryBodyOf,
+  readEntries,
+  readEntry,
+  SkippedEntries,
+  toApprovalRequestBody,
+  toDecisionBody,
+  toOutcomeBody,
+} from '../entries/index.js'
 import { canonicalBody, LedgerError, redactArguments } from '../ledger/index.js'
 import { type ToolCallInput, toolCallInputSchema } from '../policy/index.js'
 import {
@@ -10,7 +19,7 @@ import {
   ValidationError,
 } from '../shared/index.js'
 import { createApprovalDesk } from './approvals.js'
-import { needsApproval, toDecisionBody, toOutcomeBody } from './decision-entry.js'
+import { needsApproval } from './decision-entry.js'
 import { GuardError, ToolDeniedError } from './errors.js'
 import type { Guard, GuardOptions, GuardVerdict, RecordedDecision } from './guard.types.js'
 import { toWrapped } from './wrap.js'
@@ -42,9 +51,9 @@ export function createGuard(options: GuardOptions): Guard {
   const timeoutMs = options.approvals?.timeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS
   const pollMs = options.approvals?.pollMs ?? DEFAULT_POLL_MS
   const maxArgumentBytes = options.maxArgumentBytes ?? DEFAULT_MAX_ARGUMENT_BYTES
-  const approvals = createApprovalDesk({ ledger, chain, clock })
+  const approvals = createApprovalDesk({ ledger, chain, clock, logger })
 
-  const append = async (type: string, body: Record<string, unknown>) => {
+  const append = async <T extends string>(type: T, body: EntryBodyOf<T>) => {
     try {
       return await ledger.append({ chain, type, body })
     } catch (error) {
@@ -135,14 +144,16 @@ export function createGuard(options: GuardOptions): Guard {
         `decision ${decisionId} is ${decision.action}, not require_approval`,
       )
     const approvalId = ids.next()
-    await append('approval_request', {
-      decision_id: decisionId,
-      approval_id: approvalId,
-      roles: decision.approval.roles,
-      count: decision.approval.count,
-      requested_by: recorded.input.principal.id,
-      expires_at: new Date(clock.now().getTime() + timeoutMs).toISOString(),
-    })
+    await append(
+      'approval_request',
+      toApprovalRequestBody({
+        decisionId,
+        approvalId,
+        approval: decision.approval,
+        requestedBy: recorded.input.principal.id,
+        expiresAt: new Date(clock.now().getTime() + timeoutMs),
+      }),
+    )
     logger.info({ decisionId, approvalId }, 'tool call waiting for approval')
     return approvalId
   }
@@ -246,16 +257,19 @@ export function createGuard(options: GuardOptions): Guard {
     awaitApproval,
     recordOutcome,
     async findByEvent(eventId, type) {
+      const skipped = new SkippedEntries()
       const entries = await ledger.findByBodyField('event_id', eventId, { chain, type })
-      return entries.map((e) => e.body)
+      const bodies = readEntries(entries, type, skipped).map((e) => e.body)
+      skipped.warn(logger, `${type} entries of event ${eventId}`)
+      return bodies
     },
     async resumeApproval(decisionId, signal) {
       const [request] = await ledger.findByBodyField('decision_id', decisionId, {
         chain,
         type: 'approval_request',
       })
-      const approvalId = request?.body.approval_id
-      if (typeof approvalId !== 'string') return 'deny'
+      if (!request) return 'deny'
+      const approvalId = readEntry(request, 'approval_request').body.approval_id
       const status = await approvals.waitFor(approvalId, pollMs, signal)
       if (status.state === 'approved') return 'allow'
       if (status.state === 'pending')

@@ -45,7 +45,6 @@ export {
   type ChainHead,
   type Checkpoint,
   GENESIS_PREV,
-  type KnownEntryType,
   type Ledger,
   type LedgerEntry,
   type UnhashedEntry,

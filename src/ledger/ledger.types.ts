@@ -8,6 +8,7 @@ export interface LedgerEntry {
   readonly seq: number
   readonly ts: string
   readonly type: string
+  /** Any JSON object; the bodies of the types Arbiter writes are typed in `src/entries`. */
   readonly body: Record<string, unknown>
   readonly prev: string
   readonly hash: string
@@ -18,16 +19,6 @@ export type UnhashedEntry = Omit<LedgerEntry, 'hash'>
 
 /** `prev` of the first entry of every chain. */
 export const GENESIS_PREV = '0'.repeat(64)
-
-/** Entry types Arbiter writes. Other strings are allowed (the format does not close the set). */
-export type KnownEntryType =
-  | 'decision'
-  | 'outcome'
-  | 'approval_request'
-  | 'approval'
-  | 'conflict'
-  | 'policy_loaded'
-  | 'runtime_event'
 
 /** What a caller asks to append; `seq`, `ts`, `prev` and `hash` are assigned by the ledger. */
 export interface AppendRequest {

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { type EntryBodies, entryBodySchemas, type KnownEntryType } from '../entries/index.js'
 import { CHAIN_ID_PATTERN } from '../ledger/index.js'
 import { decisionSchema, reasonSchema, toolCallInputSchema } from '../policy/index.js'
 
@@ -14,16 +15,52 @@ export const errorBodySchema = z.object({
   error: z.object({ code: z.string(), message: z.string() }),
 })
 
-export const ledgerEntrySchema = z.object({
+const envelope = {
   v: z.literal(1),
   chain: z.string(),
   seq: z.number().int(),
   ts: z.string(),
-  type: z.string(),
-  body: z.record(z.string(), z.unknown()),
   prev: z.string(),
   hash: z.string(),
-})
+}
+
+/** `DecisionBody` → components `DecisionBody` and `DecisionEntry` in the OpenAPI document. */
+const componentName = (type: KnownEntryType) =>
+  type.replace(/(^|_)([a-z])/g, (_m, _s, c: string) => c.toUpperCase())
+
+/** An entry of one known type, its body described by the same schema the readers parse with. */
+function typedEntrySchema<T extends KnownEntryType>(type: T) {
+  const name = componentName(type)
+  const body: z.ZodType<EntryBodies[T]> = entryBodySchemas[type].meta({ id: `${name}Body` })
+  return z.object({ ...envelope, type: z.literal(type), body }).meta({ id: `${name}Entry` })
+}
+
+export const decisionEntrySchema = typedEntrySchema('decision')
+export const outcomeEntrySchema = typedEntrySchema('outcome')
+export const approvalRequestEntrySchema = typedEntrySchema('approval_request')
+export const approvalEntrySchema = typedEntrySchema('approval')
+export const approvalRefusedEntrySchema = typedEntrySchema('approval_refused')
+export const conflictEntrySchema = typedEntrySchema('conflict')
+export const policyLoadedEntrySchema = typedEntrySchema('policy_loaded')
+
+/** `schema` or null; a union keeps the component reference intact in the OpenAPI document. */
+const orNull = <S extends z.ZodType>(schema: S) => z.union([schema, z.null()])
+
+/** Any ledger entry: one of the typed entries, or an entry of a type this version does not know. */
+export const ledgerEntrySchema = z
+  .union([
+    decisionEntrySchema,
+    outcomeEntrySchema,
+    approvalRequestEntrySchema,
+    approvalEntrySchema,
+    approvalRefusedEntrySchema,
+    conflictEntrySchema,
+    policyLoadedEntrySchema,
+    z
+      .object({ ...envelope, type: z.string(), body: z.record(z.string(), z.unknown()) })
+      .meta({ id: 'OtherEntry', description: 'an entry of a type this server version has no schema for' }),
+  ])
+  .meta({ id: 'LedgerEntry', description: 'docs/ledger-format.md; bodies per type under "Bodies"' })
 
 // ---- decisions ---------------------------------------------------------------------------------
 
@@ -110,7 +147,7 @@ export const conflictsQuerySchema = z
   .strict()
 
 export const conflictPageSchema = z.object({
-  conflicts: z.array(z.object({ entry: ledgerEntrySchema, decision: ledgerEntrySchema.nullable() })),
+  conflicts: z.array(z.object({ entry: conflictEntrySchema, decision: orNull(decisionEntrySchema) })),
   next_cursor: z.string().nullable(),
 })
 
@@ -164,9 +201,9 @@ export const approvalItemSchema = z.object({
   requested_by: z.string(),
   expires_at: z.string(),
   approved_by: z.array(z.object({ id: z.string(), roles: z.array(z.string()) })),
-  request: ledgerEntrySchema.nullable(),
-  decision: ledgerEntrySchema.nullable(),
-  votes: z.array(ledgerEntrySchema),
+  request: orNull(approvalRequestEntrySchema),
+  decision: orNull(decisionEntrySchema),
+  votes: z.array(approvalEntrySchema),
 })
 
 export const approvalsResponseSchema = z.object({ approvals: z.array(approvalItemSchema) })

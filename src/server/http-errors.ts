@@ -50,6 +50,9 @@ export const statusByCode: Readonly<Record<string, number>> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
   INTERNAL: 500,
+  // A stored body that does not match its schema: the ledger's data, not the request, is at fault.
+  ENTRY_BODY_INVALID: 500,
+  ENTRY_TYPE_MISMATCH: 500,
   GUARD_POLICY_FAILED: 500,
   GUARD_REDACTION_FAILED: 500,
   LEDGER_UNAVAILABLE: 503,

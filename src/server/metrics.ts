@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import { type DecisionBody, safeParseEntryBody } from '../entries/index.js'
 import type { AppendRequest, Ledger, LedgerEntry } from '../ledger/index.js'
 
 /** Prometheus metrics of one server process, on their own registry (tests run several servers). */
@@ -18,19 +19,17 @@ export interface ServerMetrics {
 
 const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
 
-function reasonRules(body: Record<string, unknown>): string[] {
-  const reasons = Array.isArray(body.reasons) ? body.reasons : []
-  const rules = reasons
-    .map((r) => (typeof r === 'object' && r !== null ? (r as { rule?: unknown }).rule : undefined))
-    .filter((r): r is string => typeof r === 'string')
-  return rules.length > 0 ? rules : ['none']
+function reasonRules(reasons: DecisionBody['reasons']): string[] {
+  return reasons.length > 0 ? reasons.map((r) => r.rule) : ['none']
 }
 
 /**
  * Creates the server's metrics: `arbiter_decisions_total{action,rule}`,
  * `arbiter_decision_latency_seconds`, `arbiter_policy_evaluation_seconds`,
  * `arbiter_ledger_append_seconds{type}`, `arbiter_conflicts_total{kind}`,
- * `arbiter_pending_approvals`, plus Node process metrics.
+ * `arbiter_pending_approvals`, `arbiter_invalid_entry_bodies_total{type}` (appended decision or
+ * conflict entries whose body does not match its schema, left out of the counts above), plus Node
+ * process metrics.
  *
  * @example
  * const metrics = createServerMetrics()
@@ -71,6 +70,12 @@ export function createServerMetrics(options: { defaultMetrics?: boolean } = {}):
     labelNames: ['kind'] as const,
     registers: [registry],
   })
+  const invalidBodies = new Counter({
+    name: 'arbiter_invalid_entry_bodies_total',
+    help: 'Appended entries whose body does not match the schema of their type (not counted elsewhere)',
+    labelNames: ['type'] as const,
+    registers: [registry],
+  })
   let pendingSource: () => number | Promise<number> = () => 0
   new Gauge({
     name: 'arbiter_pending_approvals',
@@ -83,13 +88,19 @@ export function createServerMetrics(options: { defaultMetrics?: boolean } = {}):
   })
 
   function count(entry: LedgerEntry): void {
-    const body = entry.body
     if (entry.type === 'decision') {
-      const action = String(body.action ?? 'unknown')
-      for (const rule of reasonRules(body)) decisions.inc({ action, rule })
-      if (typeof body.duration_us === 'number') evaluation.observe(body.duration_us / 1e6)
+      const parsed = safeParseEntryBody('decision', entry.body, entry)
+      if (!parsed.ok) {
+        invalidBodies.inc({ type: entry.type })
+        return
+      }
+      const { action, reasons, duration_us } = parsed.body
+      for (const rule of reasonRules(reasons)) decisions.inc({ action, rule })
+      evaluation.observe(duration_us / 1e6)
     } else if (entry.type === 'conflict') {
-      conflicts.inc({ kind: String(body.kind ?? 'unknown') })
+      const parsed = safeParseEntryBody('conflict', entry.body, entry)
+      if (parsed.ok) conflicts.inc({ kind: parsed.body.kind })
+      else invalidBodies.inc({ type: entry.type })
     }
   }
 

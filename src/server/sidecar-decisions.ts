@@ -1,3 +1,4 @@
+import { readEntry } from '../entries/index.js'
 import type { ApprovalStatus, Guard } from '../guard/index.js'
 import type { LedgerQueries } from '../ledger/index.js'
 import type { Decision, Reason } from '../policy/index.js'
@@ -45,6 +46,7 @@ const statusOfApproval: Record<ApprovalStatus['state'], DecisionView['status']> 
  * desk, the UI and `outcomes --unknown` read them the same way.
  *
  * @throws {HttpError} DECISION_NOT_FOUND from `view` for an unknown id.
+ * @throws {EntryBodyError} ENTRY_BODY_INVALID when the stored decision or request body does not match its schema.
  * @example
  * const sidecar = createSidecarDecisions({ guard, queries, logger, pollMs: 500 })
  * const view = await sidecar.decide(toolCallInput) // { decision_id, status: 'pending', ... }
@@ -62,29 +64,23 @@ export function createSidecarDecisions(options: {
     const linked = await queries.linkedEntries(decisionId, guard.chain)
     const entry = linked.find((e) => e.type === 'decision')
     if (!entry) throw new HttpError('DECISION_NOT_FOUND', `no decision ${decisionId}`)
-    const body = entry.body as {
-      action: Decision['action']
-      reasons?: Reason[]
-      approval?: { roles: string[]; count: number }
-      bundle?: { revision: string; sha256: string }
-    }
-    const reasons = body.reasons ?? []
-    const decision = {
+    const { body } = readEntry(entry, 'decision')
+    const decision: Decision = {
       action: body.action,
-      reasons,
+      reasons: body.reasons,
       ...(body.approval ? { approval: body.approval } : {}),
-    } as Decision
+    }
     const base = {
       decision_id: decisionId,
       decision,
-      reasons,
-      bundle: body.bundle ?? { revision: 'unknown', sha256: 'unknown' },
+      reasons: body.reasons,
+      bundle: { revision: body.bundle.revision, sha256: body.bundle.sha256 },
       entry: { chain: entry.chain, seq: entry.seq },
     }
     if (body.action === 'allow') return { ...base, status: 'allowed' }
     if (body.action !== 'require_approval') return { ...base, status: 'denied' }
     const request = linked.find((e) => e.type === 'approval_request')
-    const approvalId = typeof request?.body.approval_id === 'string' ? request.body.approval_id : null
+    const approvalId = request ? readEntry(request, 'approval_request').body.approval_id : null
     const status = approvalId ? await guard.approvals.status(approvalId) : null
     return {
       ...base,

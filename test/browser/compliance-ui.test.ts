@@ -4,6 +4,9 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type BrowserContext, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { toConflictBody } from '../../src/entries/index.js'
+import { reasonSchema } from '../../src/policy/index.js'
 import { type ServerFixture, startServerFixture, transferCall } from '../server/server-fixture.js'
 import { createPgliteBackend, type TestBackend } from '../support/backends.js'
 
@@ -44,14 +47,17 @@ describe.skipIf(process.env.ARBITER_SKIP_BROWSER === '1')('compliance web UI in 
     const allowed = await post(f, '/v1/decisions', transferCall(250, ['teller']))
     await post(f, `/v1/decisions/${allowed.decision_id}/outcome`, { status: 'ok', duration_ms: 84 })
     const denied = await post(f, '/v1/decisions', transferCall(48_000, ['teller']))
-    await f.composed.guard.record('conflict', {
-      decision_id: denied.decision_id,
-      kind: 'runtime_allowed_policy_denied',
-      runtime: { decision: 'allow', policy: 'always_allow' },
-      policy_action: 'deny',
-      reasons: denied.reasons,
-      interrupted: true,
-    })
+    await f.composed.guard.record(
+      'conflict',
+      toConflictBody({
+        decisionId: String(denied.decision_id),
+        kind: 'runtime_allowed_policy_denied',
+        runtime: { decision: 'allow', policy: 'always_allow' },
+        policyAction: 'deny',
+        reasons: z.array(reasonSchema).parse(denied.reasons),
+        interrupted: true,
+      }),
+    )
     const pending = await post(f, '/v1/decisions', transferCall(18_500, ['payments_officer']))
     expect(pending.status).toBe('pending')
     pendingDecisionId = String(pending.decision_id)

@@ -44,6 +44,36 @@ describe('arbiter outcomes --unknown', () => {
     ])
   })
 
+  it('skips a decision whose body does not match its schema, and says so on stderr', async () => {
+    const store = await openStore(backend)
+    const policy = await loadTestPolicy()
+    const guard = guardFor(store.ledger, policy, { chain: 'tenant-a' })
+    const open = await guard.decide({
+      tool: { name: 'accounts.get_balance', kind: 'client' },
+      arguments: { account_number: '1' },
+      ...contexts.teller,
+    })
+    // Written around the guard (an old or foreign writer): no input, no bundle.
+    const odd = await store.ledger.append({
+      chain: 'tenant-a',
+      type: 'decision',
+      body: { decision_id: 'odd-1', action: 'allow' },
+    })
+    await policy.close()
+    await store.close()
+
+    const listed = await cli('outcomes', '--unknown', '--data-dir', backend.dataDir!)
+    expect(listed.code).toBe(0)
+    expect(listed.stdout.trim().split('\n')).toEqual([expect.stringContaining(open.decisionId)])
+    expect(listed.stderr).toContain('1 decision(s) with unknown outcome\n')
+    expect(listed.stderr).toContain(
+      'warning: 1 decision/outcome entry skipped: body does not match its schema\n',
+    )
+    expect(listed.stderr).toContain(
+      `warning: decision body at tenant-a#${odd.seq} does not match its schema: input:`,
+    )
+  })
+
   it('fails with one line and exit code 2 without --unknown', async () => {
     const result = await cli('outcomes', '--data-dir', backend.dataDir!)
     expect(result.code).toBe(2)

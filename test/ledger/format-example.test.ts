@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process'
 import { createPrivateKey } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
   checkCheckpointSignature,
+  entryCanonicalText,
   GENESIS_PREV,
   linkEntry,
   redactArguments,
@@ -32,7 +34,13 @@ describe('docs/ledger-format.md worked example', () => {
     seq: 1,
     ts: '2026-11-23T19:40:01.123Z',
     type: 'policy_loaded',
-    body: bundle,
+    body: {
+      ...bundle,
+      previous_sha256: null,
+      reason: 'start',
+      source: 'build/bundle.tar.gz',
+      loaded_by: { process: 'arbiter serve', host: 'app-1', pid: 4711 },
+    },
     prev: GENESIS_PREV,
   })
   const e2 = linkEntry({
@@ -42,7 +50,14 @@ describe('docs/ledger-format.md worked example', () => {
     type: 'decision',
     body: {
       decision_id: 'd-7f3a',
-      input: { tool: { name: 'payments.transfer' }, arguments: args },
+      input: {
+        tool: { name: 'payments.transfer', kind: 'client' },
+        arguments: args,
+        agent: { id: 'fin-assistant', runtime: 'anthropic-messages' },
+        principal: { id: 'emp-204', roles: ['payments_officer'] },
+        session: { id: 's-1' },
+        context: { time: '2026-11-23T19:40:02.455Z' },
+      },
       action: 'allow',
       reasons: [],
       redacted: ['/card/number'],
@@ -56,8 +71,14 @@ describe('docs/ledger-format.md worked example', () => {
     expect(args.card.number).toEqual({
       redacted: 'hmac-sha256:3fa4f1e0bdcbf637da61c195821f7a8a8ad5c6cf6993d25d8ba9494e96e9584e',
     })
-    expect(e1.hash).toBe('79bc2876c327a26cbef128568134803f0fcff44548005034803db02bbe5a0a0d')
-    expect(e2.hash).toBe('812925e93daf5369c30c8683da05c00397e06eef4af190573d93d27b41783c0f')
+    expect(e1.hash).toBe('45918fd6eda14157b6d5163aa7b1e5bbbd115ceca485bf4a1c71328e1d16feed')
+    expect(e2.hash).toBe('8b95ad39c705d304bfa3dabcc38c18334aec56fd71f04e6239587bd9822d8a97')
+  })
+
+  it('is shown in the document byte for byte (canonical texts, export lines)', () => {
+    const doc = readFileSync(join(repoRoot, 'docs', 'ledger-format.md'), 'utf8').split('\n')
+    for (const line of [entryCanonicalText(e1), entryCanonicalText(e2), toJsonLine(e1), toJsonLine(e2)])
+      expect(doc).toContain(line)
   })
 
   it('has the documented checkpoint', () => {
@@ -71,7 +92,7 @@ describe('docs/ledger-format.md worked example', () => {
       hash: e2.hash,
       ts: '2026-11-23T19:41:00.000Z',
       key_id: '34750f98bd59fcfc',
-      sig: '4yIscUjymWYEig8rXyaLCyUzN9zpZvLO2Mm+hBRX9lZATt3x3sRMP3GlqblVnBt6+/XJC0IYvLuGmkX2ZPmUAg==',
+      sig: 'UmllCbkzYILgDNOOV7FEZMFUApg8j0EEIxWXR4i7re537/mxzR5IFObMxGTGaQqs5YuH7cwDIB7yCJ4Bxu/DCQ==',
       public_key: 'iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w=',
     })
     expect(checkCheckpointSignature(cp)).toBeNull()

@@ -1,25 +1,21 @@
 import type Anthropic from '@anthropic-ai/sdk'
-import { z } from 'zod'
 import {
+  type DecisionAction,
   type Guard,
   type Reason,
-  reasonSchema,
   reasonsForModel,
   type ToolCallInput,
+  toConflictBody,
 } from '../../guard/index.js'
 import { describeError } from '../../shared/index.js'
 import { toText } from '../anthropic-messages/index.js'
 import { type CustomToolUseEvent, contentText, type ToolResultEvent, type ToolUseEvent } from './events.js'
 import type { SessionGuardOptions } from './session-guard.types.js'
-import { failureText, policyNameOf, recordedSessionOf, toToolCallInput } from './tool-input.js'
+import { failureText, policyNameOf, toToolCallInput } from './tool-input.js'
 
-const recordedDecisionSchema = z.looseObject({
-  decision_id: z.string().min(1),
-  action: z.string(),
-  reasons: z.array(reasonSchema),
-})
-
-type Verdict = { decisionId: string; action: string; reasons: Reason[] }
+type Decided = { decisionId: string; action: DecisionAction; reasons: Reason[] }
+/** `unknown`: the guard could not decide an observed call (nothing recorded). */
+type Verdict = Decided | { decisionId: ''; action: 'unknown'; reasons: Reason[] }
 type EventParams = Anthropic.Beta.Sessions.Events.BetaManagedAgentsEventParams
 
 /** Counters the handlers keep for the run summary. */
@@ -85,7 +81,12 @@ export class ToolEventHandlers {
     const verdict = known ?? (await this.decideObserved(event.id, input))
     if (!known) this.report(event.id, verdict, tool, 'observed')
     const policyAllows = verdict.action === 'allow'
-    if ((permission === 'allow') === policyAllows || verdict.decisionId === '') return
+    if (
+      (permission === 'allow') === policyAllows ||
+      verdict.decisionId === '' ||
+      verdict.action === 'unknown'
+    )
+      return
     if (known && (await this.guard.findByEvent(event.id, 'conflict')).length > 0) return
     await this.conflict(event, tool, permission, verdict)
   }
@@ -193,8 +194,8 @@ export class ToolEventHandlers {
   private async conflict(
     event: ToolUseEvent,
     tool: string,
-    permission: string,
-    verdict: Verdict,
+    permission: 'allow' | 'deny',
+    verdict: Decided,
   ): Promise<void> {
     const kind = permission === 'allow' ? 'runtime_allowed_policy_denied' : 'runtime_denied_policy_allowed'
     let interrupted = false
@@ -208,15 +209,18 @@ export class ToolEventHandlers {
       }
     }
     const runtimePolicy = typeof event.evaluation?.type === 'string' ? event.evaluation.type : undefined
-    await this.guard.record('conflict', {
-      decision_id: verdict.decisionId,
-      event_id: event.id,
-      kind,
-      runtime: { decision: permission, ...(runtimePolicy ? { policy: runtimePolicy } : {}) },
-      policy_action: verdict.action,
-      reasons: verdict.reasons,
-      interrupted,
-    })
+    await this.guard.record(
+      'conflict',
+      toConflictBody({
+        decisionId: verdict.decisionId,
+        eventId: event.id,
+        kind,
+        runtime: { decision: permission, ...(runtimePolicy ? { policy: runtimePolicy } : {}) },
+        policyAction: verdict.action,
+        reasons: verdict.reasons,
+        interrupted,
+      }),
+    )
     this.tally.conflicts++
     await this.options.onConflict?.({
       eventId: event.id,
@@ -235,10 +239,9 @@ export class ToolEventHandlers {
     if (cached) return cached
     // Event ids are unique per vendor, but only a decision for this session counts.
     const bodies = await this.guard.findByEvent(eventId, 'decision')
-    const body = bodies.find((b) => recordedSessionOf(b) === this.options.sessionId)
-    const parsed = recordedDecisionSchema.safeParse(body)
-    if (!parsed.success) return undefined
-    const { decision_id: decisionId, action, reasons } = parsed.data
+    const body = bodies.find((b) => b.input.session.id === this.options.sessionId)
+    if (!body) return undefined
+    const { decision_id: decisionId, action, reasons } = body
     // A held call decided before a restart may still be waiting for approvers: wait with it.
     const settled = action === 'require_approval' ? await this.guard.resumeApproval(decisionId) : action
     return this.remember(eventId, { decisionId, action: settled, reasons })

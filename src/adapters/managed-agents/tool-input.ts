@@ -49,11 +49,3 @@ export function failureText(error: unknown): string {
     return `Arbiter could not record this call, so it did not run (${error.code}).`
   return `Error: ${describeError(error)}`
 }
-
-/** `input.session.id` of a recorded decision body, if it has one. */
-export function recordedSessionOf(body: Record<string, unknown>): unknown {
-  const input = body.input
-  if (typeof input !== 'object' || input === null) return undefined
-  const session = (input as { session?: unknown }).session
-  return typeof session === 'object' && session !== null ? (session as { id?: unknown }).id : undefined
-}

@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { SkippedEntries } from '../../entries/index.js'
 import { findUnknownOutcomes } from '../../guard/index.js'
 import { createLedger, migrateToLatest, openDatabase } from '../../ledger/index.js'
 import { addDatabaseOptions, type DatabaseFlags, resolveDatabaseConfig } from '../config.js'
@@ -6,7 +7,8 @@ import { CliExit } from '../main.js'
 
 /**
  * `arbiter outcomes --unknown [--chain <id>] [--json]`: decisions that let a tool run but have no
- * outcome entry; after a crash, the calls that may or may not have happened.
+ * outcome entry; after a crash, the calls that may or may not have happened. Decision and outcome
+ * entries whose body does not match its schema are counted and named on stderr (`warning: …`).
  */
 export function registerOutcomes(program: Command): void {
   addDatabaseOptions(
@@ -22,7 +24,11 @@ export function registerOutcomes(program: Command): void {
     try {
       await migrateToLatest(database.db)
       const ledger = createLedger(database.db, {})
-      const unknown = await findUnknownOutcomes(ledger, options.chain ? { chain: options.chain } : {})
+      const skipped = new SkippedEntries()
+      const unknown = await findUnknownOutcomes(ledger, {
+        ...(options.chain ? { chain: options.chain } : {}),
+        skipped,
+      })
       for (const u of unknown) {
         process.stdout.write(
           options.json
@@ -31,6 +37,12 @@ export function registerOutcomes(program: Command): void {
         )
       }
       if (!options.json) process.stderr.write(`${unknown.length} decision(s) with unknown outcome\n`)
+      if (skipped.count > 0) {
+        process.stderr.write(
+          `warning: ${skipped.count} decision/outcome entr${skipped.count === 1 ? 'y' : 'ies'} skipped: body does not match its schema\n`,
+        )
+        for (const error of skipped.first) process.stderr.write(`warning: ${error.message}\n`)
+      }
     } finally {
       await database.close()
     }

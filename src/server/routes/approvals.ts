@@ -1,4 +1,5 @@
 import type { Router } from 'express'
+import { SkippedEntries, safeParseEntryBody } from '../../entries/index.js'
 import type { ApprovalStatus } from '../../guard/index.js'
 import type { LedgerEntry } from '../../ledger/index.js'
 import { approvalParamsSchema, approvalsQuerySchema, approvalVerdictBodySchema } from '../api-schemas.js'
@@ -22,7 +23,8 @@ interface ApprovalItem {
 
 /**
  * Approval requests of the guard's chain, newest first. States come from the guard's approval desk
- * (which applies the four-eyes rules), not from counting votes here.
+ * (which applies the four-eyes rules), not from counting votes here. A request whose body does not
+ * match its schema is left out, with a warning that counts them.
  */
 export async function listApprovalItems(
   deps: ServerDeps,
@@ -34,9 +36,14 @@ export async function listApprovalItems(
     ...(options.pendingOnly ? { expiresAfter: deps.clock.now() } : {}),
   })
   const items: ApprovalItem[] = []
+  const skipped = new SkippedEntries()
   for (const { request, votes } of records) {
-    const approvalId = String(request.body.approval_id ?? '')
-    const status = await deps.guard.approvals.status(approvalId)
+    const parsed = safeParseEntryBody('approval_request', request.body, request)
+    if (!parsed.ok) {
+      skipped.note(parsed.error)
+      continue
+    }
+    const status = await deps.guard.approvals.status(parsed.body.approval_id)
     if (!status || (options.pendingOnly && status.state !== 'pending')) continue
     const linked = await deps.queries.linkedEntries(status.decisionId, request.chain)
     items.push({
@@ -53,6 +60,7 @@ export async function listApprovalItems(
       votes,
     })
   }
+  skipped.warn(deps.logger, 'approval queue')
   return items
 }
 

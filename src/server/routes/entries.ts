@@ -1,4 +1,5 @@
 import type { Router } from 'express'
+import { decisionIdOf } from '../../entries/index.js'
 import { exportLines, type LedgerEntry } from '../../ledger/index.js'
 import {
   conflictsQuerySchema,
@@ -44,7 +45,7 @@ export function registerEntryRoutes(router: Router, deps: ServerDeps): void {
     const { chain, seq } = parseRequest(entryParamsSchema, req.params, 'params')
     const entry = await deps.queries.getEntry(chain, seq)
     if (!entry) throw new HttpError('ENTRY_NOT_FOUND', `no entry ${seq} in chain ${chain}`)
-    const decisionId = typeof entry.body.decision_id === 'string' ? entry.body.decision_id : null
+    const decisionId = decisionIdOf(entry)
     const linked = decisionId
       ? (await deps.queries.linkedEntries(decisionId, chain)).filter((e) => e.seq !== entry.seq)
       : []
@@ -84,8 +85,8 @@ export function registerEntryRoutes(router: Router, deps: ServerDeps): void {
 }
 
 async function decisionFor(deps: ServerDeps, entry: LedgerEntry): Promise<LedgerEntry | null> {
-  const id = entry.body.decision_id
-  if (typeof id !== 'string') return null
+  const id = decisionIdOf(entry)
+  if (!id) return null
   const linked = await deps.queries.linkedEntries(id, entry.chain)
   return linked.find((e) => e.type === 'decision') ?? null
 }
