@@ -21,13 +21,8 @@ if (newer(join(root, 'package-lock.json'), join(root, 'node_modules', '.package-
   run('npm', ['ci', '--no-audit', '--no-fund'])
 }
 
-step('compiling TypeScript')
-const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
-run(process.execPath, [tsc, '-p', 'tsconfig.build.json'])
-run(process.execPath, [tsc, '-p', 'tsconfig.migrations.json'])
-
-step('building the policy bundle (builds the pinned OPA CLI on first use; may take minutes)')
-run(process.execPath, [join(root, 'bin', 'arbiter.js'), 'policy', 'build', '--quiet'])
+step('building dist/ and the policy bundle (scripts/build.mjs)')
+run(process.execPath, [join(root, 'scripts', 'build.mjs')])
 
 if (forTests) {
   const ready = spawnSync('pg_isready', ['-h', '127.0.0.1', '-p', '5432', '-q'])

@@ -2,14 +2,12 @@
  * Arbiter's public API, listed by hand: what embedding applications may rely on.
  *
  * @example
- * import { createGuard, createLedger, loadPolicyEngine, migrateToLatest, openDatabase } from 'arbiter'
+ * import { createArbiter, loadConfig } from 'arbiter'
  *
- * const policy = await loadPolicyEngine({ bundlePath: 'build/bundle.tar.gz', watch: true })
- * const database = await openDatabase({ databaseUrl: process.env.DATABASE_URL })
- * await migrateToLatest(database.db)
- * const ledger = createLedger(database.db)
- * const guard = createGuard({ policy, ledger, redactionKey })
- * const transfer = guard.wrap('payments.transfer', sendTransfer, { context })
+ * // The same environment the `arbiter` CLI reads (DATABASE_URL, ARBITER_DATA_DIR, ARBITER_BUNDLE, keys…).
+ * const arbiter = await createArbiter(loadConfig(), { watch: true })
+ * const transfer = arbiter.guard.wrap('payments.transfer', sendTransfer, { context })
+ * await arbiter.close()
  */
 
 export {
@@ -28,6 +26,25 @@ export {
   SessionGuardError,
   type SessionGuardOptions,
 } from './adapters/managed-agents/index.js'
+// Composition root: configuration shared with the CLI, keys, checkpointer, the wired Arbiter, the server.
+export {
+  type Arbiter,
+  type ArbiterConfig,
+  type ArbiterGuardOptions,
+  type ComposedServer,
+  type ComposeServerOptions,
+  ConfigError,
+  type ConfigErrorCode,
+  type ConfigOverrides,
+  type CreateArbiterOptions,
+  composeServer,
+  createArbiter,
+  createCheckpointer,
+  type LogLevel,
+  loadConfig,
+  resolveRedactionKey,
+  resolveSigningKey,
+} from './app/index.js'
 
 // Entries: the typed bodies of ledger entries, one schema, type and builder per entry type.
 export {
@@ -129,6 +146,7 @@ export {
   type Reason,
   type ReloadablePolicyEngine,
   type ReloadEvent,
+  SAMPLE_BUNDLE_PATH,
   type ToolCallInput,
   testPolicies,
   toolCallInputSchema,
@@ -143,15 +161,18 @@ export {
   createServerMetrics,
   type ServerDeps,
 } from './server/index.js'
-// Shared kernel: errors, canonical JSON, clocks.
+// Shared kernel: errors, canonical JSON, clocks, the logger.
 export {
   ArbiterError,
   CanonicalJsonError,
   type Clock,
   canonicalJson,
+  createLogger,
   FixedClock,
   type IdFactory,
+  type Logger,
   sha256Hex,
+  silentLogger,
   systemClock,
   ValidationError,
 } from './shared/index.js'

@@ -1,16 +1,7 @@
 import { Command, CommanderError } from 'commander'
 import { ArbiterError, describeError } from '../shared/index.js'
+import { CliExit } from './cli-exit.js'
 import { registerCommands } from './commands/index.js'
-
-/** Thrown by commands for an expected failure: printed as one line, exit code as given. */
-export class CliExit extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message)
-  }
-}
 
 /**
  * Runs the `arbiter` CLI. Every failure ends as one line on stderr and a non-zero exit code;

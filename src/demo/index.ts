@@ -1,3 +1,4 @@
+export { type DemoServer, serveDemo, startDemoServer } from './demo-server.js'
 export { type DemoSessionsResult, runDemoSessions } from './run-demo.js'
 export {
   type MessagesRequest,

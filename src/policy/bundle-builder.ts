@@ -6,12 +6,22 @@ import { readBundle } from './bundle-loader.js'
 import { PolicyError } from './errors.js'
 import { createEvaluator } from './evaluator.js'
 import { DECISION_ENTRYPOINT } from './manifest.js'
-import { arbiterRoot, resolveOpaBinary } from './opa-toolchain.js'
+import { arbiterRoot, isCheckout, resolveOpaBinary } from './opa-toolchain.js'
 import { computePolicyRevision } from './revision.js'
 
-/** Default policy source directory and bundle output of the checkout. */
-export const DEFAULT_POLICIES_DIR: string = join(arbiterRoot, 'policies')
-export const DEFAULT_BUNDLE_PATH: string = join(arbiterRoot, 'build', 'bundle.tar.gz')
+// In a checkout, policies/ and build/ of the checkout whatever the working directory; in an installed
+// package, the application's own ./policies and ./build (node_modules/arbiter holds neither).
+const policyHome = isCheckout ? arbiterRoot : process.cwd()
+
+/** Default policy source directory and bundle output (and the bundle `arbiter serve` loads). */
+export const DEFAULT_POLICIES_DIR: string = join(policyHome, 'policies')
+export const DEFAULT_BUNDLE_PATH: string = join(policyHome, 'build', 'bundle.tar.gz')
+
+/**
+ * The sample policies of the repository compiled by the package build (`npm run build`) and shipped in
+ * the package: what `arbiter demo` runs when no bundle is configured; no OPA needed.
+ */
+export const SAMPLE_BUNDLE_PATH: string = join(arbiterRoot, 'dist', 'sample-bundle.tar.gz')
 
 export interface BuildBundleOptions {
   /** Rego + data.json source (default `policies/` of the checkout). */

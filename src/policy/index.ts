@@ -5,6 +5,7 @@ export {
   buildBundle,
   DEFAULT_BUNDLE_PATH,
   DEFAULT_POLICIES_DIR,
+  SAMPLE_BUNDLE_PATH,
 } from './bundle-builder.js'
 export { type BundleContents, MAX_BUNDLE_BYTES, parseBundle, readBundle } from './bundle-loader.js'
 export {
@@ -16,7 +17,7 @@ export {
 export { PolicyError, type PolicyErrorCode } from './errors.js'
 export { createEvaluator, type Evaluator, HOST_BUILTINS } from './evaluator.js'
 export { type BundleManifest, bundleManifestSchema, DECISION_ENTRYPOINT } from './manifest.js'
-export { arbiterRoot, pinnedOpaPath, resolveOpaBinary } from './opa-toolchain.js'
+export { arbiterRoot, isCheckout, pinnedOpaPath, resolveOpaBinary } from './opa-toolchain.js'
 export {
   ARBITER_RULES,
   type BundleInfo,

@@ -13,16 +13,23 @@ export const arbiterRoot: string = fileURLToPath(new URL('../../', import.meta.u
 /** Where the pinned OPA CLI (tools/opa/go.mod) is built to. */
 export const pinnedOpaPath: string = join(arbiterRoot, 'tools', 'opa', 'bin', 'opa')
 
+/**
+ * True in a checkout of the Arbiter repository (it has the pinned OPA toolchain), false when running
+ * from an installed package (node_modules/arbiter), which ships neither Go sources nor an opa binary.
+ */
+export const isCheckout: boolean = existsSync(join(arbiterRoot, 'tools', 'opa', 'go.mod'))
+
 function isStale(binary: string, goSum: string): boolean {
   if (!existsSync(binary)) return true
   return existsSync(goSum) && statSync(goSum).mtimeMs > statSync(binary).mtimeMs
 }
 
 /**
- * Returns the path of the `opa` CLI to run: `$OPA_BIN` when set, otherwise the version pinned in
- * `tools/opa/go.mod`, building it with `go build` first when it is missing or older than `go.sum`.
+ * Returns the path of the `opa` CLI to run: `$OPA_BIN` when set, otherwise (in a checkout) the version
+ * pinned in `tools/opa/go.mod`, building it with `go build` first when it is missing or older than `go.sum`.
  *
- * @throws {PolicyError} POLICY_OPA_UNAVAILABLE when `$OPA_BIN` does not exist or the Go build fails.
+ * @throws {PolicyError} POLICY_OPA_UNAVAILABLE when `$OPA_BIN` does not exist, the Go build fails, or
+ *   an installed package has no `$OPA_BIN` (the message says what to do).
  * @example
  * const opa = resolveOpaBinary()
  * execFileSync(opa, ['version'])
@@ -35,6 +42,11 @@ export function resolveOpaBinary(options: { env?: NodeJS.ProcessEnv; quiet?: boo
       throw new PolicyError('POLICY_OPA_UNAVAILABLE', `OPA_BIN points at ${override}, which does not exist`)
     return override
   }
+  if (!isCheckout)
+    throw new PolicyError(
+      'POLICY_OPA_UNAVAILABLE',
+      'building or testing policies needs the OPA CLI: install opa (https://www.openpolicyagent.org/docs/#1-download-opa) and set OPA_BIN to its path, or run this from a checkout of the Arbiter repository, which builds its pinned OPA with Go',
+    )
   const toolDir = join(arbiterRoot, 'tools', 'opa')
   if (!isStale(pinnedOpaPath, join(toolDir, 'go.sum'))) return pinnedOpaPath
   if (!options.quiet)

@@ -26,8 +26,8 @@ export interface ArbiterServer {
 }
 
 /**
- * Static UI files: next to this module in a source run (src/server/ui); a compiled run
- * (dist/server) falls back to the source folder, since tsc does not copy non-TS files.
+ * Static UI files: next to this module, in a source run (src/server/ui) and in a build (dist/server/ui,
+ * copied by scripts/build.mjs); a dist/ compiled by tsc alone falls back to the checkout's source folder.
  */
 export function uiDirectory(): string {
   const here = dirname(fileURLToPath(import.meta.url))

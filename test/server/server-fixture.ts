@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { composeServer, verifyChainFor } from '../../src/cli/commands/serve.js'
-import { createLedger } from '../../src/ledger/index.js'
-import { loadPolicyEngine } from '../../src/policy/index.js'
+import { composeServer, createArbiter, loadConfig } from '../../src/app/index.js'
 import type { ServerLimits } from '../../src/server/index.js'
 import { silentLogger } from '../../src/shared/index.js'
-import { openMigratedDatabase, type TestBackend } from '../support/backends.js'
+import type { TestBackend } from '../support/backends.js'
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..')
 export const bundlePath = join(root, 'build', 'bundle.tar.gz')
@@ -35,24 +35,26 @@ export interface ServerFixture {
 }
 
 /**
- * Starts the server the way `arbiter serve` composes it, on a fresh database of `backend`.
+ * Starts the server the way `arbiter serve` composes it (`createArbiter` + `composeServer`), on a fresh
+ * database of `backend`.
  */
 export async function startServerFixture(
   backend: TestBackend,
   limits: Partial<ServerLimits> = {},
 ): Promise<ServerFixture> {
-  const opened = await openMigratedDatabase(backend)
-  const ledger = createLedger(opened.db)
-  const policy = await loadPolicyEngine({ bundlePath })
-  const composed = composeServer({
-    db: opened.db,
-    ledger,
-    policy,
-    redactionKey: randomBytes(32).toString('hex'),
-    verify: verifyChainFor(opened.db),
-    logger: silentLogger,
-    limits: { pollMs: 50, ...limits },
-  })
+  // Keys (and, for PGlite, the database) in a directory of the test's own; nothing from the environment.
+  const dataDir = backend.dataDir ?? mkdtempSync(join(tmpdir(), 'arbiter-server-keys-'))
+  const config = loadConfig(
+    {
+      ...(backend.databaseUrl ? { databaseUrl: backend.databaseUrl } : {}),
+      dataDir,
+      bundlePath,
+      redactionKey: randomBytes(32).toString('hex'),
+    },
+    { env: {} },
+  )
+  const arbiter = await createArbiter(config, { logger: silentLogger })
+  const composed = composeServer(arbiter, { limits: { pollMs: 50, ...limits } })
   const create = async (
     role: 'admin' | 'auditor' | 'approver' | 'agent',
     principalId: string,
@@ -85,9 +87,8 @@ export async function startServerFixture(
     },
     async close() {
       await listening.close()
-      await ledger.close()
-      await policy.close()
-      await opened.close()
+      await arbiter.close()
+      if (!backend.dataDir) rmSync(dataDir, { recursive: true, force: true })
     },
   }
 }

@@ -1,6 +1,21 @@
-import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool'
-import { ToolError } from '@anthropic-ai/sdk/resources/beta/messages'
+import Anthropic from '@anthropic-ai/sdk'
 import { type CallContext, type Guard, reasonsForModel, ToolDeniedError } from '../../guard/index.js'
+
+// Only the SDK's public entry point: its internal module paths move between releases, and an application
+// must be able to hand us tools made with its own copy of the SDK.
+type SdkRunnableTool = Extract<
+  Anthropic.Beta.Messages.BetaToolRunnerParams['tools'][number],
+  { run: unknown; parse: unknown }
+>
+
+/** Omit over each member of a union (the SDK's tool definitions are one), keeping each member's fields. */
+type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
+
+/** A runnable tool of the SDK's `toolRunner` (what `betaTool`, `betaZodTool` and `mcpTool` return). */
+export type BetaRunnableTool<Input> = OmitEach<SdkRunnableTool, 'run' | 'parse'> & {
+  run: (args: Input, context?: Parameters<SdkRunnableTool['run']>[1]) => ReturnType<SdkRunnableTool['run']>
+  parse: (content: unknown) => Input
+}
 
 /**
  * Wraps a runnable tool for the SDK's own loop (`client.beta.messages.toolRunner`) so its `run` goes
@@ -36,7 +51,8 @@ export function guardRunnableTool<Input>(
       try {
         return await guard.execute(input, () => tool.run(args, runContext))
       } catch (error) {
-        if (error instanceof ToolDeniedError) throw new ToolError(reasonsForModel(error.reasons))
+        if (error instanceof ToolDeniedError)
+          throw new Anthropic.Beta.Messages.ToolError(reasonsForModel(error.reasons))
         throw error
       }
     },

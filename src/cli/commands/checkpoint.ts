@@ -1,18 +1,12 @@
 import type { Command } from 'commander'
-import { assertLedgerSchema, Checkpointer, createLedger, openDatabase } from '../../ledger/index.js'
+import { createCheckpointer, resolveSigningKey } from '../../app/index.js'
+import { assertLedgerSchema, createLedger, openDatabase } from '../../ledger/index.js'
 import { createLogger } from '../../shared/index.js'
-import {
-  addDatabaseOptions,
-  type DatabaseFlags,
-  resolveAnchorDir,
-  resolveDatabaseConfig,
-  resolveSigningKey,
-} from '../config.js'
-import { CliExit } from '../main.js'
+import { CliExit } from '../cli-exit.js'
+import { addDatabaseOptions, type ConfigFlags, configFromFlags } from '../config.js'
 
-interface CheckpointFlags extends DatabaseFlags {
+interface CheckpointFlags extends ConfigFlags {
   readonly chain?: string
-  readonly anchorDir?: string
 }
 
 /** `arbiter checkpoint [--chain] [--anchor-dir]`: signs the current head of each chain now. */
@@ -27,14 +21,14 @@ export function registerCheckpoint(program: Command): void {
         'also write each checkpoint as <dir>/<chain>/<seq>.json (env ARBITER_ANCHOR_DIR)',
       ),
   ).action(async (flags: CheckpointFlags) => {
-    const config = resolveDatabaseConfig(flags)
-    const logger = createLogger()
-    const signingKey = resolveSigningKey(config.dataDir, logger)
-    const anchorDir = resolveAnchorDir(flags.anchorDir)
+    const config = configFromFlags(flags)
+    const logger = createLogger({ level: config.logLevel })
+    // The key first: a bad key file fails before the database is opened.
+    const signingKey = resolveSigningKey(config, logger)
     const handle = await openDatabase(config)
     try {
       await assertLedgerSchema(handle.db)
-      const checkpointer = new Checkpointer(handle.db, { signingKey, ...(anchorDir ? { anchorDir } : {}) })
+      const checkpointer = createCheckpointer(handle.db, config, { logger, signingKey })
       const chains = flags.chain
         ? [flags.chain]
         : (await createLedger(handle.db).listChains()).map((head) => head.chain)

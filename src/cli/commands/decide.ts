@@ -1,13 +1,9 @@
 import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
-import {
-  DEFAULT_BUNDLE_PATH,
-  loadPolicyEngine,
-  PolicyError,
-  toolCallInputSchema,
-} from '../../policy/index.js'
+import { loadPolicyEngine, PolicyError, toolCallInputSchema } from '../../policy/index.js'
 import { describeError, FixedClock, parseWith, systemClock, ValidationError } from '../../shared/index.js'
-import { CliExit } from '../main.js'
+import { CliExit } from '../cli-exit.js'
+import { configFromFlags } from '../config.js'
 
 const MAX_INPUT_BYTES = 1024 * 1024
 
@@ -68,7 +64,7 @@ export function registerDecide(program: Command): void {
         if (error instanceof ValidationError) throw new CliExit(error.message, 2)
         throw error
       }
-      const bundlePath = options.bundle || process.env.ARBITER_BUNDLE || DEFAULT_BUNDLE_PATH
+      const { bundlePath } = configFromFlags({ bundle: options.bundle })
       const engine = await loadPolicyEngine({ bundlePath, clock }).catch((error: unknown) => {
         if (error instanceof PolicyError) throw new CliExit(`${error.message} [${error.code}]`, 3)
         throw error

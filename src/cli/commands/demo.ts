@@ -1,23 +1,11 @@
 import type { Command } from 'commander'
-import { runDemoSessions } from '../../demo/index.js'
-import { createGuard, type Guard } from '../../guard/index.js'
-import {
-  createLedger,
-  type KyselyLedgerStore,
-  migrateToLatest,
-  openDatabase,
-  verifyLedger,
-} from '../../ledger/index.js'
-import { DEFAULT_BUNDLE_PATH, loadPolicyEngine } from '../../policy/index.js'
+import { createArbiter } from '../../app/index.js'
+import { runDemoSessions, serveDemo } from '../../demo/index.js'
+import type { Guard } from '../../guard/index.js'
+import { type KyselyLedgerStore, verifyLedger } from '../../ledger/index.js'
+import { SAMPLE_BUNDLE_PATH } from '../../policy/index.js'
 import { createLogger } from '../../shared/index.js'
-import {
-  addDatabaseOptions,
-  type DatabaseFlags,
-  resolveDatabaseConfig,
-  resolveLedgerOptions,
-  resolveRedactionKey,
-} from '../config.js'
-import { serveDemo } from './serve.js'
+import { addDatabaseOptions, type ConfigFlags, configFromFlags } from '../config.js'
 
 /** The demo writes to its own chain so repeated runs and real traffic stay apart. */
 export const DEMO_CHAIN = 'demo'
@@ -46,9 +34,10 @@ export async function runDemoAndVerify(guard: Guard, ledger: KyselyLedgerStore):
 }
 
 /**
- * `arbiter demo [--no-serve]`: scripted fintech and health sessions through the guard on the embedded
- * database (no API key: an in-process stand-in plays the Anthropic API), then ledger verification,
- * then (unless `--no-serve`) the compliance UI over the same database (`serveDemo`, server part).
+ * `arbiter demo [--no-serve]`: scripted fintech and health sessions through the guard on the configured
+ * database (no API key: an in-process stand-in plays the Anthropic API), then ledger verification, then
+ * (unless `--no-serve`) the compliance UI over the same database. Without `--bundle` or
+ * `ARBITER_BUNDLE` it runs the sample policies compiled into the package, so no OPA is needed.
  */
 export function registerDemo(program: Command): void {
   addDatabaseOptions(
@@ -56,46 +45,24 @@ export function registerDemo(program: Command): void {
       .command('demo')
       .description('run scripted agent sessions through the guard, then verify the ledger')
       .option('--no-serve', 'stop after the sessions and the verification')
-      .option('--bundle <path>', 'policy bundle (default $ARBITER_BUNDLE or build/bundle.tar.gz)'),
-  ).action(async (flags: DatabaseFlags & { serve: boolean; bundle?: string }) => {
+      .option('--bundle <path>', 'policy bundle (default $ARBITER_BUNDLE or the shipped sample bundle)'),
+  ).action(async (flags: ConfigFlags & { serve: boolean }) => {
+    const config = configFromFlags(flags, { bundlePath: SAMPLE_BUNDLE_PATH, logLevel: 'warn' })
     // The demo is read by people: readable log lines, whatever stderr is.
-    const logger = createLogger({ level: process.env.ARBITER_LOG_LEVEL ?? 'warn', human: true })
-    const config = resolveDatabaseConfig(flags)
-    const database = await openDatabase(config)
-    const policy = await loadPolicyEngine({
-      bundlePath: flags.bundle ?? process.env.ARBITER_BUNDLE ?? DEFAULT_BUNDLE_PATH,
-      logger,
-    })
+    const logger = createLogger({ level: config.logLevel, human: true })
+    // Same wiring as `serve` and an embedding service: signed checkpoints on the configured cadence.
+    const arbiter = await createArbiter(config, { chain: DEMO_CHAIN, logger, approvals: { pollMs: 50 } })
     try {
-      await migrateToLatest(database.db)
-      // Same ledger wiring as `serve`: signed checkpoints (key generated on first use) on the cadence.
-      const ledger = createLedger(database.db, resolveLedgerOptions(database.db, config, logger))
-      const guardRedactionKey = resolveRedactionKey(config.dataDir, logger)
-      const guard = createGuard({
-        policy,
-        ledger,
-        chain: DEMO_CHAIN,
-        redactionKey: guardRedactionKey,
-        logger,
-        approvals: { pollMs: 50 },
-      })
-      print(`arbiter demo: ${database.kind} database, policy bundle ${policy.bundle.revision}`)
+      print(
+        `arbiter demo: ${arbiter.database.kind} database, policy bundle ${arbiter.policy.bundle.revision}`,
+      )
       print('')
-      const ok = await runDemoAndVerify(guard, ledger)
+      const ok = await runDemoAndVerify(arbiter.guard, arbiter.ledger)
       if (!ok) process.exitCode = 1
-      // Serve part (server helper): `--no-serve` stops here, for scripts and CI.
-      if (flags.serve)
-        await serveDemo({
-          db: database.db,
-          ledger,
-          policy,
-          redactionKey: guardRedactionKey,
-          chain: DEMO_CHAIN,
-          logger,
-        })
+      // `--no-serve` stops here, for scripts and CI.
+      if (flags.serve) await serveDemo(arbiter, print)
     } finally {
-      await policy.close()
-      await database.close()
+      await arbiter.close()
     }
   })
 }

@@ -7,8 +7,8 @@ import {
   exportLines,
   openDatabase,
 } from '../../ledger/index.js'
-import { addDatabaseOptions, type DatabaseFlags, resolveDatabaseConfig } from '../config.js'
-import { CliExit } from '../main.js'
+import { CliExit } from '../cli-exit.js'
+import { addDatabaseOptions, configFromFlags, type DatabaseFlags } from '../config.js'
 
 interface ExportFlags extends DatabaseFlags {
   readonly chain?: string
@@ -38,7 +38,7 @@ export function registerExport(program: Command): void {
       throw new CliExit(`--format must be jsonl or csv, got ${flags.format}`)
     const fromSeq = seqFlag('--from-seq', flags.fromSeq)
     const toSeq = seqFlag('--to-seq', flags.toSeq)
-    const handle = await openDatabase(resolveDatabaseConfig(flags))
+    const handle = await openDatabase(configFromFlags(flags))
     try {
       await assertLedgerSchema(handle.db)
       const lines = exportLines(createLedger(handle.db), {

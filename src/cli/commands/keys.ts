@@ -1,11 +1,11 @@
 import type { Command } from 'commander'
 import { migrateToLatest, openDatabase } from '../../ledger/index.js'
 import { type ApiKeyInfo, type ApiKeyStore, apiRoleSchema, createApiKeyStore } from '../../server/index.js'
-import { addDatabaseOptions, type DatabaseFlags, resolveDatabaseConfig } from '../config.js'
-import { CliExit } from '../main.js'
+import { CliExit } from '../cli-exit.js'
+import { addDatabaseOptions, configFromFlags, type DatabaseFlags } from '../config.js'
 
 async function withKeys<T>(options: DatabaseFlags, run: (keys: ApiKeyStore) => Promise<T>): Promise<T> {
-  const opened = await openDatabase(resolveDatabaseConfig(options))
+  const opened = await openDatabase(configFromFlags(options))
   try {
     await migrateToLatest(opened.db)
     return await run(createApiKeyStore(opened.db))

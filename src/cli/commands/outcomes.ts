@@ -2,8 +2,8 @@ import type { Command } from 'commander'
 import { SkippedEntries } from '../../entries/index.js'
 import { findUnknownOutcomes } from '../../guard/index.js'
 import { createLedger, migrateToLatest, openDatabase } from '../../ledger/index.js'
-import { addDatabaseOptions, type DatabaseFlags, resolveDatabaseConfig } from '../config.js'
-import { CliExit } from '../main.js'
+import { CliExit } from '../cli-exit.js'
+import { addDatabaseOptions, configFromFlags, type DatabaseFlags } from '../config.js'
 
 /**
  * `arbiter outcomes --unknown [--chain <id>] [--json]`: decisions that let a tool run but have no
@@ -20,7 +20,7 @@ export function registerOutcomes(program: Command): void {
       .option('--json', 'one JSON object per line'),
   ).action(async (options: DatabaseFlags & { unknown?: boolean; chain?: string; json?: boolean }) => {
     if (!options.unknown) throw new CliExit('outcomes: pass --unknown (the only listing so far)', 2)
-    const database = await openDatabase(resolveDatabaseConfig(options))
+    const database = await openDatabase(configFromFlags(options))
     try {
       await migrateToLatest(database.db)
       const ledger = createLedger(database.db, {})

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
-import { buildBundle, DEFAULT_BUNDLE_PATH, DEFAULT_POLICIES_DIR, testPolicies } from '../../policy/index.js'
-import { CliExit } from '../main.js'
+import { buildBundle, DEFAULT_POLICIES_DIR, testPolicies } from '../../policy/index.js'
+import { CliExit } from '../cli-exit.js'
+import { configFromFlags } from '../config.js'
 
 /**
  * `arbiter policy build [--policies dir] [--out path] [--quiet]` compiles Rego to an OPA WASM bundle;
@@ -13,12 +14,12 @@ export function registerPolicy(program: Command): void {
     .command('build')
     .description('compile the policies to a WASM bundle stamped with the source revision')
     .option('--policies <dir>', 'Rego and data.json source directory', DEFAULT_POLICIES_DIR)
-    .option('--out <path>', 'output bundle path', process.env.ARBITER_BUNDLE || DEFAULT_BUNDLE_PATH)
+    .option('--out <path>', 'output bundle path (default $ARBITER_BUNDLE or build/bundle.tar.gz)')
     .option('--quiet', 'print nothing on success')
-    .action(async (options: { policies: string; out: string; quiet?: boolean }) => {
+    .action(async (options: { policies: string; out?: string; quiet?: boolean }) => {
       const built = await buildBundle({
         policiesDir: options.policies,
-        outPath: options.out,
+        outPath: configFromFlags({ bundle: options.out }).bundlePath,
         quiet: options.quiet,
       })
       if (!options.quiet)

@@ -11,12 +11,11 @@ import {
   trustedKeyFromPem,
   verifyLedger,
 } from '../../ledger/index.js'
-import { addDatabaseOptions, type DatabaseFlags, resolveAnchorDir, resolveDatabaseConfig } from '../config.js'
-import { CliExit } from '../main.js'
+import { CliExit } from '../cli-exit.js'
+import { addDatabaseOptions, type ConfigFlags, configFromFlags } from '../config.js'
 
-interface VerifyFlags extends DatabaseFlags {
+interface VerifyFlags extends ConfigFlags {
   readonly chain?: string
-  readonly anchorDir?: string
   readonly json?: boolean
   readonly deep?: boolean
   readonly trustedKey?: string[]
@@ -67,14 +66,15 @@ export function registerVerify(program: Command): void {
       .option('--deep', 'also prove every stored body is in RFC 8785 form (re-canonicalises; slower)')
       .option('--json', 'print a JSON report on stdout'),
   ).action(async (flags: VerifyFlags) => {
-    const anchorDir = resolveAnchorDir(flags.anchorDir)
+    const config = configFromFlags(flags)
+    const { anchorDir } = config
     let trustedKeys: TrustedKey[] | undefined
     try {
       trustedKeys = flags.trustedKey?.map((path) => trustedKeyFromPem(readFileSync(path, 'utf8')))
     } catch (error) {
       throw new CliExit(`cannot read trusted key: ${error instanceof Error ? error.message : String(error)}`)
     }
-    const handle = await openDatabase(resolveDatabaseConfig(flags))
+    const handle = await openDatabase(config)
     try {
       await assertLedgerSchema(handle.db)
       const ledger = createLedger(handle.db)

@@ -1,0 +1,86 @@
+import { sql } from 'kysely'
+import type { Guard } from '../guard/index.js'
+import { createLedgerQueries } from '../ledger/index.js'
+import {
+  type ApiKeyStore,
+  type ArbiterServer,
+  type ChainVerification,
+  createApiKeyStore,
+  createServer,
+  createServerMetrics,
+  createVerificationLog,
+  defaultLimits,
+  type ServerLimits,
+  type ServerMetrics,
+} from '../server/index.js'
+import type { Arbiter } from './create-arbiter.js'
+import { verifyChainFor } from './verify-chain-for.js'
+
+/** The parts of an {@link Arbiter} the server is built on. */
+export type ServerParts = Pick<
+  Arbiter,
+  'config' | 'database' | 'ledger' | 'policy' | 'logger' | 'clock' | 'guard' | 'createGuard'
+>
+
+export interface ComposeServerOptions {
+  /** Chain the server's guard writes HTTP decisions to (default: the chain of `arbiter.guard`). */
+  readonly chain?: string
+  /** Run and recorded by `POST /v1/chains/:chain/verify`; default `verifyChainFor` with the anchor dir. */
+  readonly verify?: (chain: string) => Promise<ChainVerification>
+  readonly limits?: Partial<ServerLimits>
+}
+
+export interface ComposedServer {
+  readonly server: ArbiterServer
+  /** The server's guard: the Arbiter's wiring over the metrics-instrumented ledger. */
+  readonly guard: Guard
+  readonly keys: ApiKeyStore
+  readonly metrics: ServerMetrics
+}
+
+/**
+ * The composition root of the HTTP server (what `arbiter serve` runs): metrics wrap the ledger, a
+ * guard with the Arbiter's wiring is built on the wrapped ledger, and the server receives plain stores
+ * and functions. Call `server.listen` to serve, or mount `server.app` in an application of your own.
+ *
+ * @example
+ * const arbiter = await createArbiter(loadConfig())
+ * const { server, keys } = composeServer(arbiter, { limits: { rateLimit: { windowMs: 60_000, limit: 600 } } })
+ * const { url, close } = await server.listen({ port: 8080 })
+ */
+export function composeServer(arbiter: ServerParts, options: ComposeServerOptions = {}): ComposedServer {
+  const { database, logger, clock, policy } = arbiter
+  const metrics = createServerMetrics()
+  const ledger = metrics.instrumentLedger(arbiter.ledger)
+  const guard = arbiter.createGuard({
+    ledger,
+    chain: options.chain ?? arbiter.guard.chain,
+    // The guard owns approval waiting for in-process and HTTP callers alike.
+    approvals: {
+      timeoutMs: options.limits?.approvalTimeoutMs ?? defaultLimits.approvalTimeoutMs,
+      pollMs: options.limits?.pollMs ?? defaultLimits.pollMs,
+    },
+  })
+  const anchorDir = arbiter.config.anchorDir
+  const keys = createApiKeyStore(database.db, { clock })
+  const server = createServer({
+    guard,
+    ledger,
+    queries: createLedgerQueries(database.db),
+    keys,
+    verify: options.verify ?? verifyChainFor(database.db, anchorDir ? { anchorDir } : {}),
+    verifications: createVerificationLog(database.db),
+    metrics,
+    ready: async () => ({
+      database: await sql`select 1`
+        .execute(database.db)
+        .then(() => true)
+        .catch(() => false),
+      bundle: Boolean(policy.bundle?.sha256),
+    }),
+    logger,
+    clock,
+    ...(options.limits ? { limits: options.limits } : {}),
+  })
+  return { server, guard, keys, metrics }
+}

@@ -1,0 +1,174 @@
+import { createGuard, type Guard, type GuardOptions } from '../guard/index.js'
+import {
+  assertLedgerSchema,
+  createLedger,
+  type DatabaseHandle,
+  type KyselyLedgerStore,
+  type Ledger,
+  migrateToLatest,
+  openDatabase,
+} from '../ledger/index.js'
+import { loadPolicyEngine, type ReloadablePolicyEngine } from '../policy/index.js'
+import { type Clock, createLogger, describeError, type Logger, systemClock } from '../shared/index.js'
+import { createCheckpointer } from './create-checkpointer.js'
+import { resolveRedactionKey, resolveSigningKey } from './keys.js'
+import type { ArbiterConfig } from './load-config.js'
+
+export interface CreateArbiterOptions {
+  /** Ledger chain the guard writes to, e.g. one per tenant (default `default`). */
+  readonly chain?: string
+  /** Reload the policy bundle when its file changes (default false). */
+  readonly watch?: boolean
+  /**
+   * Apply pending migrations on start (default true). Pass false when the application's database role
+   * may only INSERT and SELECT (run `arbiter migrate` as the owner instead); the schema is then checked.
+   */
+  readonly migrate?: boolean
+  /** Default: a pino logger on stderr at `config.logLevel`. */
+  readonly logger?: Logger
+  readonly clock?: Clock
+  /** How the guard waits for approvers (see `GuardOptions.approvals`). */
+  readonly approvals?: GuardOptions['approvals']
+  /** Store full tool results in outcome entries (default: only their SHA-256). */
+  readonly recordResults?: boolean
+}
+
+/** Options for another guard on the same wiring: everything but the policy and the redaction key. */
+export type ArbiterGuardOptions = Partial<Omit<GuardOptions, 'policy' | 'redactionKey'>>
+
+/** Arbiter wired from one configuration: what a service needs to guard tool calls. */
+export interface Arbiter {
+  readonly config: ArbiterConfig
+  /** The guard on `options.chain`. */
+  readonly guard: Guard
+  /** The ledger, signing checkpoints on the configured cadence. */
+  readonly ledger: KyselyLedgerStore
+  readonly policy: ReloadablePolicyEngine
+  readonly database: DatabaseHandle
+  readonly logger: Logger
+  /** Source of decision times and entry timestamps (`options.clock`, default the system clock). */
+  readonly clock: Clock
+  /** Another guard with this wiring (same policy, redaction key, logger, clock), e.g. for another chain. */
+  createGuard(options?: ArbiterGuardOptions): Guard
+  /**
+   * Waits for queued appends, signs a checkpoint of every chain written through this instance's guards
+   * (so a short run is covered too), stops the bundle watcher and closes the database. Idempotent.
+   */
+  close(): Promise<void>
+}
+
+/**
+ * Opens everything `config` describes: the policy bundle, the database (migrated unless
+ * `migrate: false`), a ledger with a checkpointer (signing key, cadence, anchor dir), the redaction key,
+ * a logger, and a guard. The `arbiter` CLI builds itself with this, so a service and the CLI given the
+ * same configuration agree on where the ledger is and how it is signed.
+ *
+ * @throws {PolicyError} when the bundle cannot be loaded.
+ * @throws {LedgerError} LEDGER_UNAVAILABLE, LEDGER_MIGRATION_FAILED, LEDGER_NOT_MIGRATED or
+ *   LEDGER_KEY_INVALID when the database or a key cannot be used.
+ * @example
+ * const arbiter = await createArbiter(loadConfig(), { watch: true })
+ * const transfer = arbiter.guard.wrap('payments.transfer', sendTransfer, { context })
+ * process.once('SIGTERM', () => void arbiter.close())
+ */
+export async function createArbiter(
+  config: ArbiterConfig,
+  options: CreateArbiterOptions = {},
+): Promise<Arbiter> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel })
+  const clock = options.clock ?? systemClock
+  // Keys first: a bad key file fails before anything is opened.
+  const redactionKey = resolveRedactionKey(config, logger)
+  const signingKey = resolveSigningKey(config, logger)
+  const policy = await loadPolicyEngine({
+    bundlePath: config.bundlePath,
+    watch: options.watch ?? false,
+    logger,
+    clock,
+  })
+  let database: DatabaseHandle
+  try {
+    database = await openDatabase(config)
+    try {
+      if (options.migrate ?? true) await migrateToLatest(database.db)
+      else await assertLedgerSchema(database.db)
+    } catch (error) {
+      await database.close()
+      throw error
+    }
+  } catch (error) {
+    await policy.close()
+    throw error
+  }
+  const checkpointer = createCheckpointer(database.db, config, { logger, signingKey, clock })
+  const ledger = createLedger(database.db, { checkpointer, clock })
+  const written = new Set<string>()
+  const newGuard = (overrides: ArbiterGuardOptions = {}): Guard =>
+    createGuard({
+      logger,
+      clock,
+      ...(options.approvals ? { approvals: options.approvals } : {}),
+      ...(options.recordResults !== undefined ? { recordResults: options.recordResults } : {}),
+      ...overrides,
+      policy,
+      redactionKey,
+      ledger: noteWrites(overrides.ledger ?? ledger, written),
+    })
+  const guard = newGuard(options.chain ? { chain: options.chain } : {})
+  logger.info(
+    {
+      database: database.kind,
+      ...(database.dataDir ? { dataDir: database.dataDir } : {}),
+      chain: guard.chain,
+      bundle: policy.bundle.revision,
+    },
+    'arbiter ready',
+  )
+
+  let closing: Promise<void> | undefined
+  const close = async (): Promise<void> => {
+    await ledger.close()
+    let failure: unknown
+    for (const chain of written) {
+      try {
+        await checkpointer.checkpoint(chain)
+      } catch (error) {
+        logger.error({ chain, error: describeError(error) }, 'final checkpoint failed')
+        failure ??= error
+      }
+    }
+    await policy.close()
+    await database.close()
+    if (failure !== undefined) throw failure
+  }
+  return {
+    config,
+    guard,
+    ledger,
+    policy,
+    database,
+    logger,
+    clock,
+    createGuard: newGuard,
+    close: () => {
+      closing ??= close()
+      return closing
+    },
+  }
+}
+
+/** `ledger` whose appends also record their chain in `written`; every other member is the ledger's own. */
+function noteWrites<L extends Ledger>(ledger: L, written: Set<string>): L {
+  return new Proxy(ledger, {
+    get(target, property, receiver) {
+      if (property === 'append')
+        return async (request: Parameters<Ledger['append']>[0]) => {
+          const entry = await target.append(request)
+          written.add(entry.chain)
+          return entry
+        }
+      const value = Reflect.get(target, property, receiver)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+}
