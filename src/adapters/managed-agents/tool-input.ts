@@ -57,3 +57,8 @@ export function recordedSessionOf(body: Record<string, unknown>): unknown {
   const session = (input as { session?: unknown }).session
   return typeof session === 'object' && session !== null ? (session as { id?: unknown }).id : undefined
 }
+
+/** The database refused an entry because its link (a decision for this event…) is already recorded. */
+export function isAlreadyRecorded(error: unknown): boolean {
+  return error instanceof GuardError && error.code === 'GUARD_ALREADY_RECORDED'
+}
