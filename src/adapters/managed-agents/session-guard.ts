@@ -1,6 +1,6 @@
 import { ArbiterError, describeError, silentLogger, sleep } from '../../shared/index.js'
 import { Answers, type Tally } from './answers.js'
-import { isPermanentApiError } from './api-errors.js'
+import { describeApiError, isPermanentApiError } from './api-errors.js'
 import { CustomToolHandler } from './custom-tools.js'
 import { routeEvent } from './events.js'
 import { RecordedVerdicts } from './recorded.js'
@@ -169,7 +169,7 @@ export function createSessionGuard(options: SessionGuardOptions): SessionGuard {
   }
 
   const failed = (message: string, cause: unknown) =>
-    new SessionGuardError('SESSION_STREAM_FAILED', `${message}: ${describeError(cause)}`, { cause })
+    new SessionGuardError('SESSION_STREAM_FAILED', `${message}: ${describeApiError(cause)}`, { cause })
 
   /** Follows the session until its turn ends; reconnects on transient failures. */
   const followWithRetries = async (): Promise<void> => {
@@ -182,13 +182,17 @@ export function createSessionGuard(options: SessionGuardOptions): SessionGuard {
         if (await follow(controller.signal)) return
         attempt = 0
         delay = initialMs
+        lastError = undefined
       } catch (error) {
         if (fatal) throw failed('session API refused the guard', fatal.error)
         if (stopping.signal.aborted) return
         // By status, not by class: the application's SDK copy may not be Arbiter's.
         if (isPermanentApiError(error)) throw failed('session API refused the guard', error)
         lastError = error
-        logger.warn({ sessionId, err: describeError(error), attempt }, 'session stream dropped; reconnecting')
+        logger.warn(
+          { sessionId, err: describeApiError(error), attempt },
+          'session stream dropped; reconnecting',
+        )
       }
       if (fatal) throw failed('session API refused the guard', fatal.error)
       if (stopping.signal.aborted) return
