@@ -11,6 +11,7 @@ import { type ConflictBody, conflictBodySchema } from './conflict.js'
 import { type DecisionBody, decisionBodySchema } from './decision.js'
 import { type OutcomeBody, outcomeBodySchema } from './outcome.js'
 import { type PolicyLoadedBody, policyLoadedBodySchema } from './policy-loaded.js'
+import { type RuntimeEventBody, runtimeEventBodySchema } from './runtime-event.js'
 
 /** The body type of every entry type Arbiter writes. The ledger itself stores any object body. */
 export interface EntryBodies {
@@ -21,6 +22,7 @@ export interface EntryBodies {
   approval_refused: ApprovalRefusedBody
   conflict: ConflictBody
   policy_loaded: PolicyLoadedBody
+  runtime_event: RuntimeEventBody
 }
 
 /** Entry types Arbiter writes. Other strings are allowed in the ledger (the format does not close the set). */
@@ -44,6 +46,7 @@ export const entryBodySchemas: { readonly [T in KnownEntryType]: z.ZodType<Entry
   approval_refused: approvalRefusedBodySchema,
   conflict: conflictBodySchema,
   policy_loaded: policyLoadedBodySchema,
+  runtime_event: runtimeEventBodySchema,
 }
 
 /** Every known entry type, in the order the format document lists them. */

@@ -61,3 +61,10 @@ export {
   safeParseEntryBody,
   type TypedEntry,
 } from './read.js'
+export {
+  type RuntimeEventBody,
+  type RuntimeEventKind,
+  runtimeEventBodySchema,
+  runtimeEventKindSchema,
+  toAnswerRejectedBody,
+} from './runtime-event.js'

@@ -7,6 +7,8 @@ export {
   type ConflictKind,
   type DecisionBody,
   type OutcomeBody,
+  type RuntimeEventBody,
+  toAnswerRejectedBody,
   toConflictBody,
 } from '../entries/index.js'
 export { type DecisionAction, type Reason, reasonSchema, type ToolCallInput } from '../policy/index.js'

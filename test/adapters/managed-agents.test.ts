@@ -1,14 +1,18 @@
 import type Anthropic from '@anthropic-ai/sdk'
 import { beforeEach, describe, expect, it } from 'vitest'
-import {
-  type ConflictReport,
-  createSessionGuard,
-  type SessionGuardOptions,
-} from '../../src/adapters/managed-agents/index.js'
-import { healthToolName } from '../../src/demo/scenarios/health.js'
+import type { ConflictReport, SessionGuardOptions } from '../../src/adapters/managed-agents/index.js'
 import type { Guard } from '../../src/guard/index.js'
 import { type StandInServer, step, useStandIn } from '../support/anthropic-stand-in.js'
 import { entriesOf, type LedgerStore, usePgliteGuardEnvironment } from '../support/guard-harness.js'
+import {
+  careSessionGuard,
+  confirmations,
+  phiEmail,
+  readRecord,
+  startOnceFollowed,
+  statementMail,
+  tellerSessionGuard,
+} from '../support/session-harness.js'
 
 // One PGlite database and the real policy per file; a fresh chain, guard and stand-in API per test.
 const env = usePgliteGuardEnvironment('sessions')
@@ -23,24 +27,8 @@ beforeEach(() => {
   ;({ standIn, client } = api)
 })
 
-const readRecord = { patient_id: 'MRN-004211', purpose: 'treatment' }
-const phiEmail = { to: 'team@example.org', subject: 'update', body: 'MRN-004211 potassium 6.1' }
-
-function sessionGuardFor(sessionId: string, extra: Partial<SessionGuardOptions> = {}) {
-  return createSessionGuard({
-    client,
-    guard,
-    sessionId,
-    agent: { id: 'care-assistant', runtime: 'anthropic-managed-agents' },
-    principal: { id: 'dr-chen', roles: ['clinician'] },
-    toolName: healthToolName,
-    reconnect: { initialMs: 20, maxMs: 100 },
-    ...extra,
-  })
-}
-
-type Sent = Record<string, unknown>
-const confirmations = (sent: Sent[]) => sent.filter((e) => e.type === 'user.tool_confirmation')
+const sessionGuardFor = (sessionId: string, extra: Partial<SessionGuardOptions> = {}) =>
+  careSessionGuard(client, guard, sessionId, extra)
 
 describe('createSessionGuard', () => {
   it('confirms held tool uses policy allows and denies the rest with the reasons', async () => {
@@ -115,37 +103,52 @@ describe('createSessionGuard', () => {
     expect(results[1]).toMatchObject({ custom_tool_use_id: session.ids.get('other'), is_error: true })
     expect(JSON.stringify(results[1]?.content)).toContain('health.care_relationship')
     expect(ran).toBe(1)
-    expect(summary.customToolResults).toBe(2)
-    const types = (await entriesOf(store.ledger, chain)).map(
-      (e) => `${e.type}:${e.body.action ?? e.body.status}`,
-    )
-    expect(types).toEqual(['decision:allow', 'outcome:ok', 'decision:deny'])
+    // The outcome of the tool run here is counted, like the ones the runtime reports.
+    expect(summary).toMatchObject({ customToolResults: 2, decisions: 2, outcomes: 1 })
+    const entries = await entriesOf(store.ledger, chain)
+    expect(entries.map((e) => `${e.type}:${e.body.action ?? e.body.status}`)).toEqual([
+      'decision:allow',
+      'outcome:ok',
+      'decision:deny',
+    ])
+    // The outcome carries the vendor event id, so a restart can answer from it.
+    expect(entries[1]?.body).toMatchObject({
+      decision_id: entries[0]?.body.decision_id,
+      event_id: session.ids.get('read'),
+    })
   })
 
   it('records a conflict and interrupts when the runtime auto-allows what policy forbids', async () => {
     const conflicts: ConflictReport[] = []
-    const sessionId = standIn.createSession([
-      step.toolUse({
-        as: 'search',
-        name: 'web_search',
-        permission: 'allow',
-        policy: 'auto',
-        input: { query: 'MRN-004211 hyperkalemia' },
-      }),
-      step.toolUse({
-        as: 'safe',
-        name: 'web_search',
-        permission: 'deny',
-        policy: 'auto',
-        input: { query: 'hyperkalemia guidelines', deidentified: true },
-      }),
-    ])
-    const summary = await sessionGuardFor(sessionId, {
+    const sessionId = standIn.createSession(
+      [
+        step.toolUse({
+          as: 'search',
+          name: 'web_search',
+          permission: 'allow',
+          policy: 'auto',
+          input: { query: 'MRN-004211 hyperkalemia' },
+        }),
+        step.toolUse({
+          as: 'safe',
+          name: 'web_search',
+          permission: 'deny',
+          policy: 'auto',
+          input: { query: 'hyperkalemia guidelines', deidentified: true },
+        }),
+      ],
+      { startOn: 'manual' },
+    )
+    const running = sessionGuardFor(sessionId, {
       interruptOnConflict: true,
       onConflict: (c) => {
         conflicts.push(c)
       },
     }).run()
+    // Live events of the turn in progress (a turn already over when read is history: see the
+    // catch-up tests).
+    await startOnceFollowed(standIn, sessionId)
+    const summary = await running
     const session = standIn.session(sessionId)
     expect(session.sent.filter((e) => e.type === 'user.interrupt')).toHaveLength(1)
     expect(confirmations(session.sent)).toEqual([])
@@ -228,7 +231,8 @@ describe('createSessionGuard', () => {
       },
       { eventId: session.ids.get('a')! },
     )
-    const summary = await sessionGuardFor(sessionId).run()
+    // Nothing else follows this session: the recorded decision is answered without waiting.
+    const summary = await sessionGuardFor(sessionId, { takeoverMs: 0 }).run()
     expect(summary.decisions).toBe(0)
     expect(confirmations(session.sent)).toEqual([
       { type: 'user.tool_confirmation', tool_use_id: session.ids.get('a'), result: 'allow' },
@@ -238,24 +242,8 @@ describe('createSessionGuard', () => {
   })
 
   it('holds a confirmation until a compliance officer approves, then allows', async () => {
-    const sessionId = standIn.createSession([
-      step.toolUse({
-        as: 'mail',
-        name: 'send',
-        mcpServer: 'email',
-        permission: 'ask',
-        input: { to: 'client@example.com', subject: 'Statement', body: 'Attached.' },
-      }),
-      step.awaitAction(),
-      step.end('terminated'),
-    ])
-    const run = createSessionGuard({
-      client,
-      guard,
-      sessionId,
-      agent: { id: 'fin-assistant', runtime: 'anthropic-managed-agents' },
-      principal: { id: 'emp-101', roles: ['teller'] },
-    }).run()
+    const sessionId = standIn.createSession([statementMail(), step.awaitAction(), step.end('terminated')])
+    const run = tellerSessionGuard(client, guard, sessionId).run()
     let pending = await guard.approvals.pending()
     while (pending.length === 0) {
       await new Promise((resolve) => setTimeout(resolve, 10))
@@ -277,7 +265,11 @@ describe('createSessionGuard', () => {
     const running = sessionGuard.run()
     await new Promise((resolve) => setTimeout(resolve, 50))
     await standIn.close()
-    await expect(running).rejects.toThrowWithCode('SESSION_STREAM_FAILED')
+    const error = await running.catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'SESSION_STREAM_FAILED' })
+    // The last connection error is kept as the cause and named in the message.
+    expect((error as Error).cause).toBeInstanceOf(Error)
+    expect((error as Error).message).toMatch(/after 2 reconnects: .+/)
   })
 
   it('stops with SESSION_STREAM_FAILED for an unknown session', async () => {

@@ -6,6 +6,7 @@ import {
   parseEntryBody,
   safeParseEntryBody,
   thisProcess,
+  toAnswerRejectedBody,
   toApprovalBody,
   toApprovalRefusedBody,
   toApprovalRequestBody,
@@ -133,6 +134,24 @@ const cases: {
       ['previous_sha256', ({ previous_sha256: _, ...rest }) => rest],
       ['reason', (b) => ({ ...b, reason: 'restart' })],
       ['loaded_by.pid', (b) => ({ ...b, loaded_by: { process: 'p', host: 'h', pid: '1' } })],
+    ],
+  },
+  runtime_event: {
+    written: toAnswerRejectedBody({
+      sessionId: 'sesn_1',
+      eventId: 'sevt_4',
+      decisionId: 'd-1',
+      answer: 'user.tool_confirmation',
+      result: 'deny',
+      status: 400,
+      errorType: 'invalid_request_error',
+      message: 'tool use sevt_4 is already confirmed',
+      requestId: 'req_1',
+    }),
+    invalid: [
+      ['kind', (b) => ({ ...b, kind: 'something_else' })],
+      ['status', (b) => ({ ...b, status: '400' })],
+      ['event_id', ({ event_id: _, ...rest }) => rest],
     ],
   },
 }

@@ -78,7 +78,7 @@ describe('parseEntry', () => {
   })
 
   it('returns null for a type this version does not know (the set is open)', () => {
-    expect(parseEntry(entry(5, 'runtime_event', { anything: true }))).toBeNull()
+    expect(parseEntry(entry(5, 'custom_note', { anything: true }))).toBeNull()
   })
 
   it('throws ENTRY_BODY_INVALID for a known type with a bad body', () => {
@@ -154,7 +154,7 @@ describe('parseEntryBody', () => {
 describe('decisionIdOf', () => {
   it('reads decision_id from any body that has one, known type or not', () => {
     expect(decisionIdOf(entry(1, 'approval', vote))).toBe('d-1')
-    expect(decisionIdOf(entry(2, 'runtime_event', { decision_id: 'd-9' }))).toBe('d-9')
+    expect(decisionIdOf(entry(2, 'custom_note', { decision_id: 'd-9' }))).toBe('d-9')
   })
 
   it('returns null when there is none, or it is not a non-empty string', () => {

@@ -48,6 +48,12 @@ export interface SessionGuardOptions {
   readonly reconnect?: { readonly initialMs?: number; readonly maxMs?: number; readonly maxAttempts?: number }
   /** How often a resumed approval wait re-reads the ledger. Default 500 ms. */
   readonly approvalPollMs?: number
+  /**
+   * How long an event another process decided (a second guard on this session, or a process that
+   * stopped between deciding and answering) is left to that process before this one answers it, or
+   * records its conflict, from the ledger. Default 30 000 ms; keep it above your slowest custom tool.
+   */
+  readonly takeoverMs?: number
   readonly logger?: Logger
 }
 
@@ -56,7 +62,10 @@ export interface SessionGuardSummary {
   readonly confirmations: { readonly allow: number; readonly deny: number }
   readonly customToolResults: number
   readonly conflicts: number
+  /** Outcome entries written: tool results the runtime reported, and custom tools run here. */
   readonly outcomes: number
+  /** Answers the runtime refused (e.g. already answered in the vendor console), recorded as `runtime_event`s. */
+  readonly rejectedAnswers: number
   readonly reconnects: number
   /** Tool events the guard refused to act on (malformed) or could not record (sent as denials). */
   readonly failures: number

@@ -1,228 +1,196 @@
-import type Anthropic from '@anthropic-ai/sdk'
-import {
-  type DecisionAction,
-  type Guard,
-  type Reason,
-  reasonsForModel,
-  type ToolCallInput,
-  toConflictBody,
-} from '../../guard/index.js'
+import { reasonsForModel, type ToolCallInput, toConflictBody } from '../../guard/index.js'
 import { describeError } from '../../shared/index.js'
-import { toText } from '../anthropic-messages/index.js'
-import { type CustomToolUseEvent, contentText, type ToolResultEvent, type ToolUseEvent } from './events.js'
-import type { SessionGuardOptions } from './session-guard.types.js'
-import { failureText, policyNameOf, toToolCallInput } from './tool-input.js'
+import { contentText, type ToolResultEvent, type ToolUseEvent } from './events.js'
+import type { Known, Verdict } from './recorded.js'
+import { type IsLive, reportDecision, type SessionContext } from './session-context.js'
+import { failureText, isAlreadyRecorded, policyNameOf, toToolCallInput } from './tool-input.js'
 
-type Decided = { decisionId: string; action: DecisionAction; reasons: Reason[] }
-/** `unknown`: the guard could not decide an observed call (nothing recorded). */
-type Verdict = Decided | { decisionId: ''; action: 'unknown'; reasons: Reason[] }
-type EventParams = Anthropic.Beta.Sessions.Events.BetaManagedAgentsEventParams
-
-/** Counters the handlers keep for the run summary. */
-export interface Tally {
-  decisions: number
-  allow: number
-  deny: number
-  customToolResults: number
-  conflicts: number
-  outcomes: number
-  failures: number
-}
+type Permission = 'allow' | 'ask' | 'deny'
 
 /**
- * Acts on the tool events of one session. Every act is keyed by the vendor event id and checked
- * against memory and then the ledger first, so a replayed event (reconnect, restart) is never
- * decided, confirmed or run twice.
+ * Acts on the runtime's own tool uses (`agent.tool_use`, `agent.mcp_tool_use`) and their results.
+ * Every act is keyed by the vendor event id. The database keeps one decision and one conflict per event
+ * (unique indexes): the process whose decision was stored owns the answer and the conflict; another
+ * one reads the stored decision back and only takes over when the owner has not acted after
+ * `takeoverMs`. So a replay (reconnect, restart, a second guard) never decides, confirms or interrupts
+ * twice.
  */
 export class ToolEventHandlers {
-  /** Tool uses the runtime no longer waits on (confirmed, answered, or never held). */
-  readonly answered = new Set<string>()
-  private readonly verdicts = new Map<string, Verdict>()
-  private readonly outcomes = new Set<string>()
-  readonly tally: Tally = {
-    decisions: 0,
-    allow: 0,
-    deny: 0,
-    customToolResults: 0,
-    conflicts: 0,
-    outcomes: 0,
-    failures: 0,
-  }
+  /** Conflicts this guard recorded, or found recorded by another process. */
+  private readonly conflicts = new Set<string>()
+  /** Tool uses this guard already sent `user.interrupt` for (so a replay does not send it again). */
+  private readonly interrupts = new Set<string>()
+  private readonly results = new Set<string>()
 
-  constructor(private readonly options: SessionGuardOptions) {}
+  constructor(private readonly ctx: SessionContext) {}
 
-  private get guard(): Guard {
-    return this.options.guard
-  }
-
-  async onToolUse(event: ToolUseEvent): Promise<void> {
+  async onToolUse(event: ToolUseEvent, isLive: IsLive): Promise<void> {
+    const { options } = this.ctx
     const kind = event.type === 'agent.mcp_tool_use' ? 'mcp' : 'builtin'
-    const tool = policyNameOf(this.options, event.name, kind, event.mcp_server_name)
+    const tool = policyNameOf(options, event.name, kind, event.mcp_server_name)
     const permission = event.evaluated_permission ?? 'allow'
-    const input = toToolCallInput(this.options, tool, kind, event, permission)
-    if (permission === 'ask') {
-      if (this.answered.has(event.id)) return
-      const verdict = (await this.existing(event.id)) ?? (await this.decideHeld(event.id, input))
-      const allow = verdict.action === 'allow'
-      await this.send({
-        type: 'user.tool_confirmation',
-        tool_use_id: event.id,
-        result: allow ? 'allow' : 'deny',
-        ...(allow ? {} : { deny_message: reasonsForModel(verdict.reasons) }),
-      })
-      this.answered.add(event.id)
-      this.tally[allow ? 'allow' : 'deny']++
-      this.report(event.id, verdict, tool, 'confirmation')
-      return
-    }
-    // The runtime decided on its own (always_allow / auto, or refused): evaluate after the fact.
-    this.answered.add(event.id)
-    const known = await this.existing(event.id)
-    const verdict = known ?? (await this.decideObserved(event.id, input))
-    if (!known) this.report(event.id, verdict, tool, 'observed')
-    const policyAllows = verdict.action === 'allow'
-    if (
-      (permission === 'allow') === policyAllows ||
-      verdict.decisionId === '' ||
-      verdict.action === 'unknown'
-    )
-      return
-    if (known && (await this.guard.findByEvent(event.id, 'conflict')).length > 0) return
-    await this.conflict(event, tool, permission, verdict)
-  }
-
-  async onCustomToolUse(event: CustomToolUseEvent): Promise<void> {
-    if (this.answered.has(event.id)) return
-    const custom = this.options.customTools?.[event.name]
-    const tool = policyNameOf(this.options, custom?.policyName ?? event.name, 'custom')
-    const known = await this.existing(event.id)
-    let content: string
-    let isError = true
-    if (known) {
-      // Decided before a restart: never run twice. A denial can be repeated; a run cannot.
-      content =
-        known.action === 'deny'
-          ? reasonsForModel(known.reasons)
-          : 'Arbiter: this call was decided before a restart and its outcome is unknown; it was not run again.'
-    } else {
-      const input = toToolCallInput(this.options, tool, 'custom', event)
-      try {
-        const result = await this.guard.execute(
-          input,
-          () => {
-            if (!custom) throw new Error(`no local implementation for custom tool ${event.name}`)
-            return custom.run(event.input)
-          },
-          { eventId: event.id },
-        )
-        content = toText(result)
-        isError = false
-      } catch (error) {
-        content = failureText(error)
-      }
-      this.tally.decisions++
-      const recorded = await this.existing(event.id)
-      if (recorded) this.report(event.id, recorded, tool, 'custom_tool')
-    }
-    await this.send({
-      type: 'user.custom_tool_result',
-      custom_tool_use_id: event.id,
-      content: [{ type: 'text', text: content }],
-      is_error: isError,
-    })
-    this.answered.add(event.id)
-    this.tally.customToolResults++
+    const input = toToolCallInput(options, tool, kind, event, permission)
+    if (permission === 'ask') return this.onHeld(event.id, tool, input, isLive)
+    return this.onObserved(event, tool, permission, input, isLive)
   }
 
   async onToolResult(event: ToolResultEvent, toolUseId: string): Promise<void> {
-    if (this.outcomes.has(event.id)) return
-    this.outcomes.add(event.id)
-    const verdict = this.verdicts.get(toolUseId) ?? (await this.existing(toolUseId))
-    if (!verdict?.decisionId) return
-    if ((await this.guard.findByEvent(event.id, 'outcome')).length > 0) return
-    const text = contentText(event.content)
-    await this.guard.recordOutcome(verdict.decisionId, {
-      status: 'runtime_reported',
-      eventId: event.id,
-      result: event.content ?? [],
-      ...(event.is_error ? { error: text || 'the runtime reported an error' } : {}),
-    })
-    this.tally.outcomes++
+    const { options, tally, verdicts } = this.ctx
+    if (this.results.has(event.id)) return
+    const known = await verdicts.find(toolUseId)
+    const decisionId = known?.verdict.decisionId
+    // The pre-check spares a refused insert on every replay; the unique index (one outcome per
+    // decision) is what keeps a racing process from adding a second one.
+    if (decisionId && (await options.guard.findByEvent(event.id, 'outcome')).length === 0) {
+      const text = contentText(event.content)
+      try {
+        await options.guard.recordOutcome(decisionId, {
+          status: 'runtime_reported',
+          eventId: event.id,
+          result: event.content ?? [],
+          ...(event.is_error ? { error: text || 'the runtime reported an error' } : {}),
+        })
+        tally.outcomes++
+      } catch (error) {
+        // Recorded already: by another process, or as `not_run` after a refused approval.
+        if (!isAlreadyRecorded(error)) throw error
+      }
+    }
+    this.results.add(event.id)
   }
 
-  private async decideHeld(eventId: string, input: ToolCallInput): Promise<Verdict> {
+  /** A tool use the runtime holds for `user.tool_confirmation`. */
+  private async onHeld(eventId: string, tool: string, input: ToolCallInput, isLive: IsLive): Promise<void> {
+    const { answers, verdicts, takeovers } = this.ctx
+    if (answers.answered.has(eventId)) return
+    // Held in a turn that has since ended (interrupted): nothing waits for an answer and nothing ran.
+    if (!isLive()) return
+    const known = (await verdicts.find(eventId)) ?? (await this.decideHeld(eventId, input))
+    if (known.mine) return this.confirm(eventId, known.verdict, tool)
+    // Decided by another process: it confirms. Answer from its decision only if it has not done so.
+    takeovers.schedule(
+      eventId,
+      'answer',
+      () => answers.answered.has(eventId),
+      async (signal) => {
+        const action = await verdicts.settle(known.verdict, signal)
+        if (!answers.answered.has(eventId)) await this.confirm(eventId, { ...known.verdict, action }, tool)
+      },
+    )
+  }
+
+  /** A tool use the runtime allowed or refused on its own: evaluated after the fact. */
+  private async onObserved(
+    event: ToolUseEvent,
+    tool: string,
+    permission: Exclude<Permission, 'ask'>,
+    input: ToolCallInput,
+    isLive: IsLive,
+  ): Promise<void> {
+    const { answers, verdicts, takeovers, options } = this.ctx
+    answers.answered.add(event.id)
+    const found = await verdicts.find(event.id)
+    const known = found ?? (await this.decideObserved(event.id, input))
+    if (!found && known.mine) reportDecision(options, event.id, known.verdict, tool, 'observed')
+    const { verdict } = known
+    if (!verdict.decisionId || (permission === 'allow') === (verdict.action === 'allow')) return
+    const record = () => this.conflict(event, tool, permission, verdict, isLive)
+    if (known.mine) return record()
+    takeovers.schedule(`conflict:${event.id}`, 'conflict', () => verdicts.hasConflict(event.id), record)
+  }
+
+  private async confirm(eventId: string, verdict: Verdict, tool: string): Promise<void> {
+    const allow = verdict.action === 'allow'
+    const sent = await this.ctx.answers.send(
+      {
+        type: 'user.tool_confirmation',
+        tool_use_id: eventId,
+        result: allow ? 'allow' : 'deny',
+        ...(allow ? {} : { deny_message: reasonsForModel(verdict.reasons) }),
+      },
+      verdict.decisionId,
+    )
+    if (!sent) return
+    this.ctx.tally[allow ? 'allow' : 'deny']++
+    reportDecision(this.ctx.options, eventId, verdict, tool, 'confirmation')
+  }
+
+  private async decideHeld(eventId: string, input: ToolCallInput): Promise<Known> {
+    const { options, tally, verdicts, logger } = this.ctx
     try {
-      const v = await this.guard.check(input, { eventId })
-      this.tally.decisions++
-      return this.remember(eventId, {
-        decisionId: v.decisionId,
-        action: v.kind,
-        reasons: v.kind === 'deny' ? [...v.reasons] : [...v.recorded.decision.reasons],
-      })
+      const v = await options.guard.check(input, { eventId })
+      tally.decisions++
+      const reasons = v.kind === 'deny' ? v.reasons : v.recorded.decision.reasons
+      return verdicts.remember(eventId, { decisionId: v.decisionId, action: v.kind, reasons }, true)
     } catch (error) {
-      // Fail closed: a call the guard cannot decide or record is denied, and not remembered, so
-      // a later replay tries again.
-      this.tally.failures++
-      this.options.logger?.error(
-        { eventId, err: describeError(error) },
-        'cannot decide held tool use; denying',
-      )
-      return {
-        decisionId: '',
-        action: 'deny',
-        reasons: [{ rule: 'arbiter.guard_error', message: failureText(error) }],
-      }
+      const back = isAlreadyRecorded(error) ? await verdicts.find(eventId) : undefined
+      if (back) return back
+      // Fail closed: a call the guard cannot decide or record is denied, and not remembered, so a later
+      // replay tries again.
+      tally.failures++
+      logger.error({ eventId, err: describeError(error) }, 'cannot decide held tool use; denying')
+      const reasons = [{ rule: 'arbiter.guard_error', message: failureText(error) }]
+      return { verdict: { decisionId: '', action: 'deny', reasons }, mine: true }
     }
   }
 
-  private async decideObserved(eventId: string, input: ToolCallInput): Promise<Verdict> {
+  private async decideObserved(eventId: string, input: ToolCallInput): Promise<Known> {
+    const { options, tally, verdicts, logger } = this.ctx
     try {
-      const v = await this.guard.check(input, { eventId, awaitApproval: false })
-      this.tally.decisions++
-      return this.remember(eventId, {
-        decisionId: v.decisionId,
-        action: v.recorded.decision.action,
-        reasons: [...v.recorded.decision.reasons],
-      })
+      const v = await options.guard.check(input, { eventId, awaitApproval: false })
+      tally.decisions++
+      const { action, reasons } = v.recorded.decision
+      return verdicts.remember(eventId, { decisionId: v.decisionId, action, reasons }, true)
     } catch (error) {
-      this.tally.failures++
-      this.options.logger?.error({ eventId, err: describeError(error) }, 'cannot record observed tool use')
-      return { decisionId: '', action: 'unknown', reasons: [] }
+      const back = isAlreadyRecorded(error) ? await verdicts.find(eventId) : undefined
+      if (back) return back
+      tally.failures++
+      logger.error({ eventId, err: describeError(error) }, 'cannot record observed tool use')
+      return { verdict: { decisionId: '', action: 'unknown', reasons: [] }, mine: true }
     }
   }
 
   private async conflict(
     event: ToolUseEvent,
     tool: string,
-    permission: 'allow' | 'deny',
-    verdict: Decided,
+    permission: Exclude<Permission, 'ask'>,
+    verdict: Verdict,
+    isLive: IsLive,
   ): Promise<void> {
+    const { options, answers, tally } = this.ctx
+    // An observed call the guard could not decide has no policy action to conflict with.
+    if (this.conflicts.has(event.id) || verdict.action === 'unknown') return
+    const policyAction = verdict.action
     const kind = permission === 'allow' ? 'runtime_allowed_policy_denied' : 'runtime_denied_policy_allowed'
-    let interrupted = false
-    if (kind === 'runtime_allowed_policy_denied' && this.options.interruptOnConflict) {
-      // Stop the agent first; the record follows (the decision entry is already durable).
-      try {
-        await this.send({ type: 'user.interrupt' })
-        interrupted = true
-      } catch (error) {
-        this.options.logger?.error({ err: describeError(error) }, 'interrupt failed')
-      }
+    // Stop the agent first; the record follows (the decision entry is already durable). Only the turn
+    // in progress is interrupted: a conflict found in older history must not stop a later turn.
+    let interrupted = this.interrupts.has(event.id)
+    if (!interrupted && kind === 'runtime_allowed_policy_denied' && options.interruptOnConflict && isLive()) {
+      interrupted = await answers.interrupt()
+      if (interrupted) this.interrupts.add(event.id)
     }
     const runtimePolicy = typeof event.evaluation?.type === 'string' ? event.evaluation.type : undefined
-    await this.guard.record(
-      'conflict',
-      toConflictBody({
-        decisionId: verdict.decisionId,
-        eventId: event.id,
-        kind,
-        runtime: { decision: permission, ...(runtimePolicy ? { policy: runtimePolicy } : {}) },
-        policyAction: verdict.action,
-        reasons: verdict.reasons,
-        interrupted,
-      }),
-    )
-    this.tally.conflicts++
-    await this.options.onConflict?.({
+    try {
+      await options.guard.record(
+        'conflict',
+        toConflictBody({
+          decisionId: verdict.decisionId,
+          eventId: event.id,
+          kind,
+          runtime: { decision: permission, ...(runtimePolicy ? { policy: runtimePolicy } : {}) },
+          policyAction,
+          reasons: verdict.reasons,
+          interrupted,
+        }),
+      )
+    } catch (error) {
+      if (!isAlreadyRecorded(error)) throw error
+      this.conflicts.add(event.id)
+      return
+    }
+    this.conflicts.add(event.id)
+    tally.conflicts++
+    await options.onConflict?.({
       eventId: event.id,
       decisionId: verdict.decisionId,
       tool,
@@ -231,45 +199,5 @@ export class ToolEventHandlers {
       reasons: verdict.reasons,
       interrupted,
     })
-  }
-
-  /** The decision already recorded for a vendor event (memory first, then the ledger), if any. */
-  private async existing(eventId: string): Promise<Verdict | undefined> {
-    const cached = this.verdicts.get(eventId)
-    if (cached) return cached
-    // Event ids are unique per vendor, but only a decision for this session counts.
-    const bodies = await this.guard.findByEvent(eventId, 'decision')
-    const body = bodies.find((b) => b.input.session.id === this.options.sessionId)
-    if (!body) return undefined
-    const { decision_id: decisionId, action, reasons } = body
-    // A held call decided before a restart may still be waiting for approvers: wait with it.
-    const settled = action === 'require_approval' ? await this.guard.resumeApproval(decisionId) : action
-    return this.remember(eventId, { decisionId, action: settled, reasons })
-  }
-
-  private remember(eventId: string, verdict: Verdict): Verdict {
-    this.verdicts.set(eventId, verdict)
-    return verdict
-  }
-
-  private report(
-    eventId: string,
-    verdict: Verdict,
-    tool: string,
-    via: 'confirmation' | 'custom_tool' | 'observed',
-  ): void {
-    if (!verdict.decisionId) return
-    this.options.onDecision?.({
-      eventId,
-      decisionId: verdict.decisionId,
-      tool,
-      via,
-      verdict: verdict.action === 'allow' ? 'allow' : 'deny',
-      reasons: verdict.reasons,
-    })
-  }
-
-  private async send(event: EventParams): Promise<void> {
-    await this.options.client.beta.sessions.events.send(this.options.sessionId, { events: [event] })
   }
 }

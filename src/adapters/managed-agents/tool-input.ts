@@ -49,3 +49,8 @@ export function failureText(error: unknown): string {
     return `Arbiter could not record this call, so it did not run (${error.code}).`
   return `Error: ${describeError(error)}`
 }
+
+/** The database refused an entry because its link (a decision for this event…) is already recorded. */
+export function isAlreadyRecorded(error: unknown): boolean {
+  return error instanceof GuardError && error.code === 'GUARD_ALREADY_RECORDED'
+}

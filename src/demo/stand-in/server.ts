@@ -16,6 +16,10 @@ export interface StandInServer {
   scriptMessages(...turns: TurnScript[]): void
   /** Every Messages request body received, in order. */
   readonly messageRequests: MessagesRequest[]
+  /** Every request received (method and path), in order: shows whether a client retried. */
+  readonly requests: ReadonlyArray<{ readonly method: string; readonly path: string }>
+  /** From now on, requests with this API key get 401 `authentication_error` (a revoked key). */
+  rejectApiKey(key: string): void
   /** Creates a scripted session and returns its id (`sesn_…`). */
   createSession(script: SessionStep[], options?: { startOn?: SessionStart }): string
   session(id: string): StandInSession
@@ -25,7 +29,9 @@ export interface StandInServer {
 /**
  * Starts the stand-in on 127.0.0.1 with an ephemeral port. It serves `POST /v1/messages`,
  * `GET /v1/sessions/{id}/events` (cursor pages), `GET /v1/sessions/{id}/events/stream` (SSE with
- * `event:` lines, which the SDK's parser requires) and `POST /v1/sessions/{id}/events`.
+ * `event:` lines, which the SDK's parser requires) and `POST /v1/sessions/{id}/events`. Errors use the
+ * API's envelope and statuses: 401 for a missing or revoked key, 404 for an unknown session, 400 for an
+ * answer to a tool use that is not waiting (already confirmed, never held).
  *
  * @example
  * const standIn = await startStandInServer()
@@ -35,10 +41,14 @@ export async function startStandInServer(): Promise<StandInServer> {
   const turns: TurnScript[] = []
   const messageRequests: MessagesRequest[] = []
   const sessions = new Map<string, StandInSession>()
+  const requests: Array<{ method: string; path: string }> = []
+  const rejectedKeys = new Set<string>()
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://stand-in')
+    requests.push({ method: req.method ?? '', path: url.pathname })
     checkCommonHeaders(req)
+    if (rejectedKeys.has(apiKeyOf(req))) throw new WireError(401, 'authentication_error', 'invalid API key')
     if (req.method === 'POST' && url.pathname === '/v1/messages') {
       const request = parseMessagesRequest(await readJson(req))
       messageRequests.push(request)
@@ -67,6 +77,10 @@ export async function startStandInServer(): Promise<StandInServer> {
   return {
     url: `http://127.0.0.1:${port}`,
     messageRequests,
+    requests,
+    rejectApiKey: (key) => {
+      rejectedKeys.add(key)
+    },
     scriptMessages: (...more) => {
       turns.push(...more)
     },
@@ -86,4 +100,12 @@ export async function startStandInServer(): Promise<StandInServer> {
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },
   }
+}
+
+/** The key a request carries: `x-api-key`, or the bearer token (the SDK sends `Authorization: Bearer`). */
+function apiKeyOf(req: IncomingMessage): string {
+  const key = req.headers['x-api-key']
+  if (typeof key === 'string') return key
+  const auth = req.headers.authorization ?? ''
+  return /^bearer /i.test(auth) ? auth.slice(7).trim() : ''
 }

@@ -28,6 +28,8 @@ export type SessionStep =
   | { kind: 'await_action' }
   /** Cuts every open event stream of the session (the client sees a dropped connection). */
   | { kind: 'drop_streams' }
+  /** Ends the agent's turn (idle, `end_turn`) and plays on when a client sends the next `user.message`. */
+  | { kind: 'end_turn' }
   | { kind: 'end'; how: 'end_turn' | 'terminated' }
 
 /** A blocking event waiting for the client, and how it was answered. */
@@ -36,6 +38,8 @@ export interface BlockingEvent {
   readonly kind: 'confirmation' | 'custom_result'
   readonly use?: ScriptedToolUse
   answer?: { result: 'allow' | 'deny'; denyMessage?: string } | { customResult: unknown }
+  /** Set once the runtime has played on after the answer. */
+  resumed?: boolean
 }
 
 /** Builds the `agent.tool_use` / `agent.mcp_tool_use` event body for a scripted use (SDK event shape). */
@@ -92,5 +96,6 @@ export const step = {
   }),
   awaitAction: (): SessionStep => ({ kind: 'await_action' }),
   dropStreams: (): SessionStep => ({ kind: 'drop_streams' }),
+  endTurn: (): SessionStep => ({ kind: 'end_turn' }),
   end: (how: 'end_turn' | 'terminated' = 'end_turn'): SessionStep => ({ kind: 'end', how }),
 }

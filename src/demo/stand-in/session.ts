@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
 import { z } from 'zod'
+import { checkAnswer, refusalError } from './answers.js'
 import {
   type BlockingEvent,
   type ScriptedToolUse,
@@ -40,12 +41,16 @@ export class StandInSession {
   readonly history: Record<string, unknown>[] = []
   /** Every event the client sent, in order, as received (before ids were assigned). */
   readonly sent: Record<string, unknown>[] = []
+  /** Events a client sent that the session refused, with the error status and message. */
+  readonly rejected: Array<{ event: Record<string, unknown>; status: number; message: string }> = []
   readonly ids = new Map<string, string>()
   private readonly streams = new Set<ServerResponse>()
   private readonly blocking = new Map<string, BlockingEvent>()
   private started = false
   private interrupted = false
   private finished = false
+  private userMessages = 0
+  private refusals: { count: number; status: number } = { count: 0, status: 503 }
   private wake: (() => void) | undefined
   private readonly done: Promise<void>
   private resolveDone!: () => void
@@ -105,12 +110,28 @@ export class StandInSession {
     this.streams.clear()
   }
 
+  /** Answers the next `count` `POST .../events` with a server error (500, 503 or 529), as an outage would. */
+  refuseSends(count: number, status = 503): void {
+    this.refusals = { count, status }
+  }
+
   /** Handles `POST .../events`: validates, records, echoes the events into the history. */
   receive(body: unknown): { data: unknown[] } {
     const parsed = sendBodySchema.safeParse(body)
     if (!parsed.success)
       throw new WireError(400, 'invalid_request_error', `invalid events: ${parsed.error.message}`)
-    for (const event of parsed.data.events) this.checkAnswer(event)
+    const refusal = this.refusals.count > 0 ? refusalError(this.refusals.status) : undefined
+    if (refusal) this.refusals.count--
+    for (const event of parsed.data.events) {
+      try {
+        if (refusal) throw refusal
+        checkAnswer(this.blocking, event)
+      } catch (error) {
+        if (error instanceof WireError)
+          this.rejected.push({ event, status: error.status, message: error.message })
+        throw error
+      }
+    }
     const echoed = parsed.data.events.map((event) => {
       this.sent.push(event)
       this.apply(event)
@@ -118,35 +139,6 @@ export class StandInSession {
     })
     this.wake?.()
     return { data: echoed }
-  }
-
-  private checkAnswer(event: Record<string, unknown>): void {
-    if (event.type === 'user.tool_confirmation') {
-      const target = this.blocking.get(String(event.tool_use_id))
-      if (target?.kind !== 'confirmation')
-        throw new WireError(
-          400,
-          'invalid_request_error',
-          `no tool use ${String(event.tool_use_id)} awaits confirmation`,
-        )
-      if (target.answer)
-        throw new WireError(400, 'invalid_request_error', `tool use ${target.id} was already confirmed`)
-      if (event.result !== 'allow' && event.result !== 'deny')
-        throw new WireError(400, 'invalid_request_error', 'result must be allow or deny')
-      if (event.result === 'allow' && event.deny_message != null)
-        throw new WireError(400, 'invalid_request_error', 'deny_message is only allowed when result is deny')
-    }
-    if (event.type === 'user.custom_tool_result') {
-      const target = this.blocking.get(String(event.custom_tool_use_id))
-      if (target?.kind !== 'custom_result')
-        throw new WireError(
-          400,
-          'invalid_request_error',
-          `no custom tool use ${String(event.custom_tool_use_id)}`,
-        )
-      if (target.answer)
-        throw new WireError(400, 'invalid_request_error', `custom tool use ${target.id} already answered`)
-    }
   }
 
   private apply(event: Record<string, unknown>): void {
@@ -160,8 +152,9 @@ export class StandInSession {
       this.blocking.get(String(event.custom_tool_use_id))!.answer = { customResult: event.content }
     } else if (event.type === 'user.interrupt') {
       this.interrupted = true
-    } else if (event.type === 'user.message' && this.startOn === 'user_message') {
-      setImmediate(() => this.start())
+    } else if (event.type === 'user.message') {
+      this.userMessages++
+      if (this.startOn === 'user_message') setImmediate(() => this.start())
     }
   }
 
@@ -214,7 +207,21 @@ export class StandInSession {
         return this.playToolUse(s.use)
       case 'await_action':
         return this.awaitAction()
+      case 'end_turn':
+        return this.endTurn()
     }
+  }
+
+  private async endTurn(): Promise<void> {
+    const before = this.userMessages
+    this.emit({ type: 'session.status_idle', stop_reason: { type: 'end_turn' }, stop_details: null })
+    while (this.userMessages === before && !this.interrupted) {
+      await new Promise<void>((resolve) => {
+        this.wake = resolve
+      })
+    }
+    this.wake = undefined
+    if (!this.interrupted) this.emit({ type: 'session.status_running' })
   }
 
   private playToolUse(use: ScriptedToolUse): void {
@@ -246,7 +253,10 @@ export class StandInSession {
     this.wake = undefined
     if (this.interrupted) return
     this.emit({ type: 'session.status_running' })
-    for (const b of [...this.blocking.values()]) {
+    // Answered events stay known, so a second answer is refused as "already confirmed".
+    for (const b of this.blocking.values()) {
+      if (b.resumed) continue
+      b.resumed = true
       if (b.kind !== 'confirmation' || !b.use || !b.answer || !('result' in b.answer)) continue
       const allowed = b.answer.result === 'allow'
       const text = allowed
@@ -254,7 +264,6 @@ export class StandInSession {
         : (b.answer.denyMessage ?? 'the user denied this tool call')
       this.emit(toolResultEvent(b.use, b.id, { isError: !allowed, text }))
     }
-    this.blocking.clear()
   }
 
   private end(how: 'end_turn' | 'terminated'): void {
