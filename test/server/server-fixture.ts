@@ -5,7 +5,7 @@ import { composeServer, verifyChainFor } from '../../src/cli/commands/serve.js'
 import { createLedger } from '../../src/ledger/index.js'
 import { loadPolicyEngine } from '../../src/policy/index.js'
 import type { ServerLimits } from '../../src/server/index.js'
-import { silentLogger } from '../../src/shared/index.js'
+import { type Logger, silentLogger } from '../../src/shared/index.js'
 import { openMigratedDatabase, type TestBackend } from '../support/backends.js'
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..')
@@ -22,6 +22,7 @@ export interface ServerFixture {
     readonly selfApprover: string
     /** An approver without any role the policy requires. */
     readonly wrongRoleApprover: string
+    /** Agent fin-assistant, acting for emp-101 (the principal of {@link transferCall}) as a teller or payments officer. */
     readonly agent: string
     readonly revoked: string
   }
@@ -40,6 +41,7 @@ export interface ServerFixture {
 export async function startServerFixture(
   backend: TestBackend,
   limits: Partial<ServerLimits> = {},
+  options: { logger?: Logger } = {},
 ): Promise<ServerFixture> {
   const opened = await openMigratedDatabase(backend)
   const ledger = createLedger(opened.db)
@@ -50,14 +52,16 @@ export async function startServerFixture(
     policy,
     redactionKey: randomBytes(32).toString('hex'),
     verify: verifyChainFor(opened.db),
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
     limits: { pollMs: 50, ...limits },
   })
   const create = async (
     role: 'admin' | 'auditor' | 'approver' | 'agent',
     principalId: string,
     roles: string[],
-  ) => (await composed.keys.create({ role, name: `${role} ${principalId}`, principalId, roles })).key
+    binding: { actFor?: string[]; assertRoles?: string[] } = {},
+  ) =>
+    (await composed.keys.create({ role, name: `${role} ${principalId}`, principalId, roles, ...binding })).key
   const revoked = await composed.keys.create({ role: 'admin', name: 'old admin' })
   await composed.keys.revoke(revoked.info.keyId)
   const keys = {
@@ -66,7 +70,10 @@ export async function startServerFixture(
     approver: await create('approver', 'officer-2', ['payments_officer']),
     selfApprover: await create('approver', 'emp-101', ['payments_officer']),
     wrongRoleApprover: await create('approver', 'clerk-3', ['teller']),
-    agent: await create('agent', 'fin-assistant', []),
+    agent: await create('agent', 'fin-assistant', [], {
+      actFor: ['emp-101'],
+      assertRoles: ['teller', 'payments_officer'],
+    }),
     revoked: revoked.key,
   }
   const listening = await composed.server.listen({ port: 0, host: '127.0.0.1' })
