@@ -36,6 +36,7 @@ export {
   type ApprovalErrorCode,
   type Approver,
   type CallContext,
+  type Caller,
   createApprovalDesk,
   createGuard,
   findUnknownOutcomes,
@@ -107,6 +108,8 @@ export {
   createApiKeyStore,
   createServer,
   createServerMetrics,
+  type KeyBinding,
+  resolveCallIdentity,
   type ServerDeps,
 } from './server/index.js'
 // Shared kernel: errors, canonical JSON, clocks.

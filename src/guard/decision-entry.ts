@@ -1,5 +1,6 @@
 import type { Decision, PolicyEvaluation, ToolCallInput } from '../policy/index.js'
 import { canonicalJson, sha256Hex } from '../shared/index.js'
+import { type Caller, callerField } from './caller.js'
 import type { OutcomeReport } from './guard.types.js'
 
 /**
@@ -13,6 +14,7 @@ export function toDecisionBody(args: {
   evaluation: PolicyEvaluation
   input: ToolCallInput
   redactedArguments: Record<string, unknown>
+  caller?: Caller
 }): Record<string, unknown> {
   const { decision, bundle } = args.evaluation
   return {
@@ -25,6 +27,7 @@ export function toDecisionBody(args: {
     redacted: decision.redact ?? [],
     bundle: { revision: bundle.revision, sha256: bundle.sha256 },
     duration_us: Math.round(args.evaluation.durationUs),
+    ...callerField(args.caller),
   }
 }
 
@@ -47,6 +50,7 @@ export function toOutcomeBody(
     if (recordResults) body.result = canonical.json ? report.result : canonical.text
   }
   if (report.error !== undefined) body.error = report.error
+  if (report.caller) Object.assign(body, callerField(report.caller))
   return body
 }
 

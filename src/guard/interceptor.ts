@@ -10,6 +10,7 @@ import {
   ValidationError,
 } from '../shared/index.js'
 import { createApprovalDesk } from './approvals.js'
+import { callerField } from './caller.js'
 import { needsApproval, toDecisionBody, toOutcomeBody } from './decision-entry.js'
 import { GuardError, ToolDeniedError } from './errors.js'
 import type { Guard, GuardOptions, GuardVerdict, RecordedDecision } from './guard.types.js'
@@ -91,7 +92,7 @@ export function createGuard(options: GuardOptions): Guard {
     return input
   }
 
-  const decide = async (raw: unknown, opts: { eventId?: string } = {}): Promise<RecordedDecision> => {
+  const decide: Guard['decide'] = async (raw, opts = {}) => {
     const validated = validate(raw)
     let evaluation: ReturnType<typeof policy.evaluate>
     try {
@@ -121,10 +122,17 @@ export function createGuard(options: GuardOptions): Guard {
       evaluation,
       input,
       redactedArguments,
+      ...(opts.caller ? { caller: opts.caller } : {}),
     })
     // `append` resolves only after commit: the decision is durable before anything runs.
     const entry = await append('decision', body)
-    return { decisionId, decision: evaluation.decision, input, seq: entry.seq }
+    return {
+      decisionId,
+      decision: evaluation.decision,
+      input,
+      seq: entry.seq,
+      ...(opts.caller ? { caller: opts.caller } : {}),
+    }
   }
 
   const requestApproval: Guard['requestApproval'] = async (recorded) => {
@@ -142,6 +150,7 @@ export function createGuard(options: GuardOptions): Guard {
       count: decision.approval.count,
       requested_by: recorded.input.principal.id,
       expires_at: new Date(clock.now().getTime() + timeoutMs).toISOString(),
+      ...callerField(recorded.caller),
     })
     logger.info({ decisionId, approvalId }, 'tool call waiting for approval')
     return approvalId
@@ -186,7 +195,8 @@ export function createGuard(options: GuardOptions): Guard {
   }
 
   const recordOutcome: Guard['recordOutcome'] = async (decisionId, report) => {
-    await append('outcome', toOutcomeBody(decisionId, report, options.recordResults ?? false))
+    const entry = await append('outcome', toOutcomeBody(decisionId, report, options.recordResults ?? false))
+    return { chain: entry.chain, seq: entry.seq }
   }
 
   const check: Guard['check'] = async (raw, opts = {}) => {

@@ -1,4 +1,10 @@
-import type { ApprovalStatus, Guard } from '../guard/index.js'
+import {
+  type ApprovalStatus,
+  type Caller,
+  type CallerBody,
+  callerBodySchema,
+  type Guard,
+} from '../guard/index.js'
 import type { LedgerQueries } from '../ledger/index.js'
 import type { Decision, Reason } from '../policy/index.js'
 import { type Logger, sleep } from '../shared/index.js'
@@ -19,15 +25,31 @@ export interface DecisionView {
   readonly bundle: { revision: string; sha256: string }
   readonly approval?: { approval_id: string; roles: string[]; count: number }
   readonly entry: { chain: string; seq: number }
+  /** The API key that asked (absent for decisions taken in-process). */
+  readonly caller?: CallerBody
 }
 
 export interface SidecarDecisions {
   /** Decides, records durably, and for `require_approval` opens the approval request; never waits for it. */
-  decide(input: unknown): Promise<DecisionView>
+  decide(input: unknown, caller?: Caller): Promise<DecisionView>
   /** Current view of a decision; waits up to `waitMs` while it is pending. */
   view(decisionId: string, waitMs: number, signal?: AbortSignal): Promise<DecisionView>
   /** Stops background approval waiters (server shutdown). */
   close(): void
+}
+
+// Rows are read back defensively: a caller that does not parse is shown as none (and owns nothing).
+const caller = (raw: unknown): { caller?: CallerBody } => {
+  const parsed = callerBodySchema.safeParse(raw)
+  return parsed.success
+    ? {
+        caller: {
+          key_id: parsed.data.key_id,
+          identity: parsed.data.identity,
+          principal_id: parsed.data.principal_id,
+        },
+      }
+    : {}
 }
 
 const statusOfApproval: Record<ApprovalStatus['state'], DecisionView['status']> = {
@@ -67,6 +89,7 @@ export function createSidecarDecisions(options: {
       reasons?: Reason[]
       approval?: { roles: string[]; count: number }
       bundle?: { revision: string; sha256: string }
+      caller?: unknown
     }
     const reasons = body.reasons ?? []
     const decision = {
@@ -80,6 +103,7 @@ export function createSidecarDecisions(options: {
       reasons,
       bundle: body.bundle ?? { revision: 'unknown', sha256: 'unknown' },
       entry: { chain: entry.chain, seq: entry.seq },
+      ...caller(body.caller),
     }
     if (body.action === 'allow') return { ...base, status: 'allowed' }
     if (body.action !== 'require_approval') return { ...base, status: 'denied' }
@@ -111,8 +135,8 @@ export function createSidecarDecisions(options: {
     .catch(waiterFailed('(pending approvals)'))
 
   return {
-    async decide(input) {
-      const recorded = await guard.decide(input)
+    async decide(input, caller) {
+      const recorded = await guard.decide(input, caller ? { caller } : {})
       const { decision, decisionId } = recorded
       if (decision.action === 'require_approval') {
         const approvalId = await guard.requestApproval(recorded)

@@ -1,0 +1,33 @@
+import { z } from 'zod'
+
+/**
+ * Which API key made a request, and what it is bound to (docs/trust-model.md): the agent or service
+ * id it speaks as and its own principal (the person or service that holds it). The ledger records it
+ * as `caller: {key_id, identity, principal_id}` on the bodies the request wrote; never the secret.
+ * In-process calls have no caller: the process itself is trusted.
+ */
+export interface Caller {
+  readonly keyId: string
+  readonly identity: string
+  readonly principalId: string
+}
+
+/** `caller` as stored in a body and read back (the guard does not trust rows blindly). */
+export const callerBodySchema = z.looseObject({
+  key_id: z.string().min(1),
+  identity: z.string().min(1),
+  principal_id: z.string().min(1),
+})
+export type CallerBody = z.infer<typeof callerBodySchema>
+
+/** The body form of a caller, or nothing to spread when there is none. @internal */
+export function callerField(caller: Caller | undefined): { caller?: CallerBody } {
+  return caller
+    ? { caller: { key_id: caller.keyId, identity: caller.identity, principal_id: caller.principalId } }
+    : {}
+}
+
+/** The camel-case form of a stored `caller`. @internal */
+export function toCaller(body: CallerBody | undefined): Caller | undefined {
+  return body ? { keyId: body.key_id, identity: body.identity, principalId: body.principal_id } : undefined
+}
