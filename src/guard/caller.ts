@@ -13,7 +13,7 @@ export interface Caller {
 }
 
 /** `caller` as stored in a body and read back (the guard does not trust rows blindly). */
-export const callerBodySchema = z.looseObject({
+export const callerBodySchema = z.object({
   key_id: z.string().min(1),
   identity: z.string().min(1),
   principal_id: z.string().min(1),
@@ -30,4 +30,16 @@ export function callerField(caller: Caller | undefined): { caller?: CallerBody }
 /** The camel-case form of a stored `caller`. @internal */
 export function toCaller(body: CallerBody | undefined): Caller | undefined {
   return body ? { keyId: body.key_id, identity: body.identity, principalId: body.principal_id } : undefined
+}
+
+/**
+ * A stored `caller` read back defensively: undefined when absent or malformed, so an entry whose
+ * caller does not parse belongs to no key.
+ *
+ * @example
+ * readCaller(entry.body.caller) // { key_id: '…', identity: 'fin-assistant', principal_id: 'alice' }
+ */
+export function readCaller(raw: unknown): CallerBody | undefined {
+  const parsed = callerBodySchema.safeParse(raw)
+  return parsed.success ? parsed.data : undefined
 }

@@ -2,7 +2,7 @@
 export { type Reason, reasonSchema, type ToolCallInput } from '../policy/index.js'
 export type { ApprovalStatus, Approver } from './approval-state.js'
 export { type ApprovalDesk, createApprovalDesk, type PendingApproval } from './approvals.js'
-export { type Caller, type CallerBody, callerBodySchema } from './caller.js'
+export { type Caller, type CallerBody, readCaller } from './caller.js'
 export {
   ApprovalError,
   type ApprovalErrorCode,

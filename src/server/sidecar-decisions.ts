@@ -1,10 +1,4 @@
-import {
-  type ApprovalStatus,
-  type Caller,
-  type CallerBody,
-  callerBodySchema,
-  type Guard,
-} from '../guard/index.js'
+import { type ApprovalStatus, type Caller, type CallerBody, type Guard, readCaller } from '../guard/index.js'
 import type { LedgerQueries } from '../ledger/index.js'
 import type { Decision, Reason } from '../policy/index.js'
 import { type Logger, sleep } from '../shared/index.js'
@@ -36,20 +30,6 @@ export interface SidecarDecisions {
   view(decisionId: string, waitMs: number, signal?: AbortSignal): Promise<DecisionView>
   /** Stops background approval waiters (server shutdown). */
   close(): void
-}
-
-// Rows are read back defensively: a caller that does not parse is shown as none (and owns nothing).
-const caller = (raw: unknown): { caller?: CallerBody } => {
-  const parsed = callerBodySchema.safeParse(raw)
-  return parsed.success
-    ? {
-        caller: {
-          key_id: parsed.data.key_id,
-          identity: parsed.data.identity,
-          principal_id: parsed.data.principal_id,
-        },
-      }
-    : {}
 }
 
 const statusOfApproval: Record<ApprovalStatus['state'], DecisionView['status']> = {
@@ -92,6 +72,7 @@ export function createSidecarDecisions(options: {
       caller?: unknown
     }
     const reasons = body.reasons ?? []
+    const caller = readCaller(body.caller)
     const decision = {
       action: body.action,
       reasons,
@@ -103,7 +84,7 @@ export function createSidecarDecisions(options: {
       reasons,
       bundle: body.bundle ?? { revision: 'unknown', sha256: 'unknown' },
       entry: { chain: entry.chain, seq: entry.seq },
-      ...caller(body.caller),
+      ...(caller ? { caller } : {}),
     }
     if (body.action === 'allow') return { ...base, status: 'allowed' }
     if (body.action !== 'require_approval') return { ...base, status: 'denied' }
