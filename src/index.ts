@@ -87,6 +87,7 @@ export {
   type ApprovalErrorCode,
   type Approver,
   type CallContext,
+  type Caller,
   createApprovalDesk,
   createGuard,
   findUnknownOutcomes,
@@ -159,6 +160,8 @@ export {
   createApiKeyStore,
   createServer,
   createServerMetrics,
+  type KeyBinding,
+  resolveCallIdentity,
   type ServerDeps,
 } from './server/index.js'
 // Shared kernel: errors, canonical JSON, clocks, the logger.

@@ -50,7 +50,14 @@ export async function startDemoServer(
     principalId: 'officer-demo',
     roles: ['payments_officer', 'treasury_manager', 'compliance_officer', 'privacy_officer'],
   })
-  const agent = await keys.create({ role: 'agent', name: 'demo agent', principalId: 'fin-assistant' })
+  // Bound like a real sidecar key: speaks as fin-assistant, files for emp-204 as a payments officer.
+  const agent = await keys.create({
+    role: 'agent',
+    name: 'demo agent',
+    identity: 'fin-assistant',
+    actFor: ['emp-204'],
+    assertRoles: ['payments_officer'],
+  })
   const listening = await listenWithFallback(server, options.port ?? 8080, options.host ?? '127.0.0.1')
   const response = await fetch(`${listening.url}/v1/decisions`, {
     method: 'POST',

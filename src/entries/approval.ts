@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { type Caller, callerBodySchema, callerField } from './caller.js'
 import { idField, loose, timeField } from './fields.js'
 
 /**
@@ -19,6 +20,7 @@ const approvalRequestShape = {
   count: z.number().int().min(1),
   requested_by: z.string().min(1),
   expires_at: timeField,
+  caller: callerBodySchema.optional(),
 }
 
 /** Body of an `approval_request` entry, read from the ledger: unknown members are kept. */
@@ -33,6 +35,7 @@ const approvalShape = {
   verdict: z.enum(['approve', 'deny', 'timeout']),
   approver: recordedApprover.optional(),
   comment: z.string().optional(),
+  caller: callerBodySchema.optional(),
 }
 
 /** Body of an `approval` entry (a vote, or the timeout), read from the ledger: unknown members are kept. */
@@ -46,6 +49,7 @@ const approvalRefusedShape = {
   approval_id: idField,
   approver: recordedApprover,
   reason: z.string().min(1),
+  caller: callerBodySchema.optional(),
 }
 
 /** Body of an `approval_refused` entry, read from the ledger: unknown members are kept. */
@@ -67,6 +71,8 @@ export function toApprovalRequestBody(args: {
   approval: { readonly roles: readonly string[]; readonly count: number }
   requestedBy: string
   expiresAt: Date
+  /** The API key that filed the request (HTTP); absent for in-process calls. */
+  caller?: Caller
 }): ApprovalRequestBody {
   return {
     decision_id: args.decisionId,
@@ -75,6 +81,7 @@ export function toApprovalRequestBody(args: {
     count: args.approval.count,
     requested_by: args.requestedBy,
     expires_at: args.expiresAt.toISOString(),
+    ...callerField(args.caller),
   }
 }
 
@@ -87,7 +94,7 @@ export function toApprovalRequestBody(args: {
  */
 export function toApprovalBody(
   args: { decisionId: string; approvalId: string } & (
-    | { verdict: 'approve' | 'deny'; approver: Approver; comment?: string }
+    | { verdict: 'approve' | 'deny'; approver: Approver; comment?: string; caller?: Caller }
     | { verdict: 'timeout' }
   ),
 ): ApprovalBody {
@@ -98,6 +105,7 @@ export function toApprovalBody(
     verdict: args.verdict,
     approver: args.approver,
     ...(args.comment ? { comment: args.comment } : {}),
+    ...callerField(args.caller),
   }
 }
 
@@ -112,11 +120,13 @@ export function toApprovalRefusedBody(args: {
   approvalId: string
   approver: Approver
   reason: string
+  caller?: Caller
 }): ApprovalRefusedBody {
   return {
     decision_id: args.decisionId,
     approval_id: args.approvalId,
     approver: args.approver,
     reason: args.reason,
+    ...callerField(args.caller),
   }
 }

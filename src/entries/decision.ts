@@ -6,6 +6,7 @@ import {
   type ToolCallInput,
   toolCallInputSchema,
 } from '../policy/index.js'
+import { type Caller, callerBodySchema, callerField } from './caller.js'
 import { bundleRefSchema, idField, loose, recordedReasonSchema } from './fields.js'
 
 const input = toolCallInputSchema.shape
@@ -35,6 +36,7 @@ const decisionShape = {
   redacted: z.array(z.string()),
   bundle: bundleRefSchema,
   duration_us: z.number().int().nonnegative(),
+  caller: callerBodySchema.optional(),
 }
 
 /** Body of a `decision` entry, read from the ledger: unknown members are kept, not rejected. */
@@ -57,6 +59,8 @@ export function toDecisionBody(args: {
   evaluation: PolicyEvaluation
   input: ToolCallInput
   redactedArguments: Record<string, unknown>
+  /** The API key that asked (HTTP); absent for in-process calls. */
+  caller?: Caller
 }): DecisionBody {
   const { decision, bundle } = args.evaluation
   return {
@@ -69,5 +73,6 @@ export function toDecisionBody(args: {
     redacted: decision.redact ?? [],
     bundle: { revision: bundle.revision, sha256: bundle.sha256 },
     duration_us: Math.round(args.evaluation.durationUs),
+    ...callerField(args.caller),
   }
 }

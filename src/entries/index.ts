@@ -24,6 +24,14 @@ export {
   type KnownEntryType,
 } from './bodies.js'
 export {
+  type Caller,
+  type CallerBody,
+  callerBodySchema,
+  callerField,
+  readCaller,
+  toCaller,
+} from './caller.js'
+export {
   type ConflictBody,
   type ConflictKind,
   conflictBodySchema,

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { canonicalJson, sha256Hex } from '../shared/index.js'
+import { type Caller, callerBodySchema, callerField } from './caller.js'
 import { idField, sha256Field } from './fields.js'
 
 /**
@@ -17,6 +18,7 @@ const outcomeShape = {
   result_sha256: sha256Field.optional(),
   result: z.unknown().optional(),
   error: z.string().optional(),
+  caller: callerBodySchema.optional(),
 }
 
 /** Body of an `outcome` entry, read from the ledger: unknown members are kept, not rejected. */
@@ -33,6 +35,8 @@ export interface OutcomeFacts {
   /** Tool result; hashed (and stored when `recordResults`). */
   readonly result?: unknown
   readonly error?: string
+  /** The API key that reported it (HTTP); absent for in-process calls. */
+  readonly caller?: Caller
 }
 
 /**
@@ -54,6 +58,7 @@ export function toOutcomeBody(decisionId: string, facts: OutcomeFacts, recordRes
     if (recordResults) body.result = canonical.json ? facts.result : canonical.text
   }
   if (facts.error !== undefined) body.error = facts.error
+  if (facts.caller) Object.assign(body, callerField(facts.caller))
   return body
 }
 

@@ -1,6 +1,7 @@
 import {
   type Approver,
   approverSchema,
+  type Caller,
   type DecisionBody,
   readEntries,
   readEntry,
@@ -23,11 +24,13 @@ export interface PendingApproval extends ApprovalStatus {
 export interface ApprovalDesk {
   /**
    * Records an approval. Works from any process that shares the ledger: the waiting guard polls it.
+   * `caller` is the API key acting (HTTP): it is recorded, and the key that filed the request (or any
+   * key of the identity that filed it) is refused.
    * @throws {ApprovalError} APPROVAL_NOT_FOUND, APPROVAL_CLOSED, APPROVAL_FORBIDDEN (self-approval, missing role, repeat).
    */
-  approve(approvalId: string, approver: Approver, comment?: string): Promise<ApprovalStatus>
+  approve(approvalId: string, approver: Approver, comment?: string, caller?: Caller): Promise<ApprovalStatus>
   /** Records a denial; the waiting call is denied. Same rules and errors as {@link approve}. */
-  deny(approvalId: string, approver: Approver, comment?: string): Promise<ApprovalStatus>
+  deny(approvalId: string, approver: Approver, comment?: string, caller?: Caller): Promise<ApprovalStatus>
   /** Current state of one request, or null if unknown. */
   status(approvalId: string): Promise<ApprovalStatus | null>
   /** Every request on the chain still open for approvers (derived from the ledger). */
@@ -76,6 +79,7 @@ export function createApprovalDesk(options: {
     approvalId: string,
     rawApprover: unknown,
     comment: string | undefined,
+    caller: Caller | undefined,
   ): Promise<ApprovalStatus> => {
     const approver = parseWith(approverSchema, rawApprover, 'approver')
     const entries = await load(approvalId)
@@ -85,7 +89,7 @@ export function createApprovalDesk(options: {
       throw new ApprovalError('APPROVAL_CLOSED', `approval request ${approvalId} is ${current.state}`)
     const request = readEntry(entries.find((e) => e.type === 'approval_request')!, 'approval_request').body
     const problem =
-      approverProblem(request, approver) ??
+      approverProblem(request, approver, caller) ??
       (current.approvedBy.some((a) => a.id === approver.id)
         ? `approver ${approver.id} already approved this request`
         : null)
@@ -99,6 +103,7 @@ export function createApprovalDesk(options: {
           approvalId,
           approver,
           reason: problem,
+          ...(caller ? { caller } : {}),
         }),
       })
       throw new ApprovalError('APPROVAL_FORBIDDEN', problem)
@@ -112,14 +117,15 @@ export function createApprovalDesk(options: {
         verdict,
         approver,
         ...(comment ? { comment } : {}),
+        ...(caller ? { caller } : {}),
       }),
     })
     return (await status(approvalId))!
   }
 
   return {
-    approve: (id, approver, comment) => act('approve', id, approver, comment),
-    deny: (id, approver, comment) => act('deny', id, approver, comment),
+    approve: (id, approver, comment, caller) => act('approve', id, approver, comment, caller),
+    deny: (id, approver, comment, caller) => act('deny', id, approver, comment, caller),
     status,
     async pending() {
       // Approval requests are few next to all entries: read them by type, not by scanning the chain.

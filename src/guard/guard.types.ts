@@ -1,4 +1,4 @@
-import type { EntryBodies, EntryBodyOf } from '../entries/index.js'
+import type { Caller, EntryBodies, EntryBodyOf } from '../entries/index.js'
 import type { Ledger } from '../ledger/index.js'
 import type { Decision, PolicyEngine, Reason, ToolCallInput } from '../policy/index.js'
 import type { Clock, IdFactory, Logger } from '../shared/index.js'
@@ -54,6 +54,8 @@ export interface RecordedDecision {
   readonly input: ToolCallInput
   /** Ledger seq of the `decision` entry. */
   readonly seq: number
+  /** The API key that asked (HTTP); recorded on the decision and its approval request. */
+  readonly caller?: Caller
 }
 
 /** The settled answer for a call: run it, or do not (with reasons for the model). */
@@ -74,6 +76,8 @@ export interface OutcomeReport {
   /** Tool result; hashed (and stored when `recordResults`). */
   readonly result?: unknown
   readonly error?: string
+  /** The API key reporting it (HTTP); recorded as `caller`. */
+  readonly caller?: Caller
 }
 
 /** How `guard.wrap` learns the facts a plain function does not carry. */
@@ -105,8 +109,11 @@ export interface Guard {
     run: (...args: P) => R | Promise<R>,
     meta: WrapMeta<P>,
   ): (...args: P) => Promise<Awaited<R>>
-  /** Validates, evaluates and records a decision without settling approvals. */
-  decide(input: unknown, options?: { eventId?: string }): Promise<RecordedDecision>
+  /**
+   * Validates, evaluates and records a decision without settling approvals. `caller` (the API key
+   * that asked, over HTTP) is recorded on the decision and on its approval request.
+   */
+  decide(input: unknown, options?: { eventId?: string; caller?: Caller }): Promise<RecordedDecision>
   /**
    * Opens the approval request for a `require_approval` decision and returns its approval id, without
    * waiting (the HTTP decision API answers `pending` at once and lets the caller poll).
@@ -119,8 +126,11 @@ export interface Guard {
    * @throws {GuardError} GUARD_APPROVAL_ABANDONED when `signal` aborts first (nothing is written).
    */
   awaitApproval(recorded: RecordedDecision, approvalId: string, signal?: AbortSignal): Promise<GuardVerdict>
-  /** Appends an `outcome` entry for a decision. */
-  recordOutcome(decisionId: string, report: OutcomeReport): Promise<void>
+  /**
+   * Appends an `outcome` entry for a decision and returns where it was written.
+   * @throws {GuardError} GUARD_ALREADY_RECORDED when the decision already has one (a database constraint).
+   */
+  recordOutcome(decisionId: string, report: OutcomeReport): Promise<{ chain: string; seq: number }>
   /**
    * Bodies of this chain's entries of `type` carrying `event_id` (vendor event id); for de-duplication.
    * Bodies that do not match their schema are left out (and logged as a warning with their count).

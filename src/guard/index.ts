@@ -3,11 +3,14 @@
 // Entry bodies adapters read and write, likewise through the guard.
 export {
   type Approver,
+  type Caller,
+  type CallerBody,
   type ConflictBody,
   type ConflictKind,
   type DecisionBody,
   type OutcomeBody,
   type RuntimeEventBody,
+  readCaller,
   toAnswerRejectedBody,
   toConflictBody,
 } from '../entries/index.js'

@@ -100,7 +100,7 @@ export function createGuard(options: GuardOptions): Guard {
     return input
   }
 
-  const decide = async (raw: unknown, opts: { eventId?: string } = {}): Promise<RecordedDecision> => {
+  const decide: Guard['decide'] = async (raw, opts = {}) => {
     const validated = validate(raw)
     let evaluation: ReturnType<typeof policy.evaluate>
     try {
@@ -130,10 +130,17 @@ export function createGuard(options: GuardOptions): Guard {
       evaluation,
       input,
       redactedArguments,
+      ...(opts.caller ? { caller: opts.caller } : {}),
     })
     // `append` resolves only after commit: the decision is durable before anything runs.
     const entry = await append('decision', body)
-    return { decisionId, decision: evaluation.decision, input, seq: entry.seq }
+    return {
+      decisionId,
+      decision: evaluation.decision,
+      input,
+      seq: entry.seq,
+      ...(opts.caller ? { caller: opts.caller } : {}),
+    }
   }
 
   const requestApproval: Guard['requestApproval'] = async (recorded) => {
@@ -152,6 +159,7 @@ export function createGuard(options: GuardOptions): Guard {
         approval: decision.approval,
         requestedBy: recorded.input.principal.id,
         expiresAt: new Date(clock.now().getTime() + timeoutMs),
+        ...(recorded.caller ? { caller: recorded.caller } : {}),
       }),
     )
     logger.info({ decisionId, approvalId }, 'tool call waiting for approval')
@@ -197,7 +205,8 @@ export function createGuard(options: GuardOptions): Guard {
   }
 
   const recordOutcome: Guard['recordOutcome'] = async (decisionId, report) => {
-    await append('outcome', toOutcomeBody(decisionId, report, options.recordResults ?? false))
+    const entry = await append('outcome', toOutcomeBody(decisionId, report, options.recordResults ?? false))
+    return { chain: entry.chain, seq: entry.seq }
   }
 
   const check: Guard['check'] = async (raw, opts = {}) => {

@@ -66,6 +66,20 @@ export const ledgerEntrySchema = z
 
 export { toolCallInputSchema }
 
+/**
+ * `POST /v1/decisions` body: a ToolCallInput whose identity parts may be left out, because they come
+ * from the API key's binding (docs/trust-model.md). `agent` omitted: the key's identity, runtime
+ * `http`; `principal` (or its `id`) omitted: the key's own principal; `roles` omitted: that principal's
+ * roles from the binding (none for anyone else). Anything named must lie within the binding (403).
+ */
+export const decisionRequestSchema = toolCallInputSchema.extend({
+  agent: toolCallInputSchema.shape.agent.partial().optional(),
+  principal: toolCallInputSchema.shape.principal.partial().optional(),
+})
+
+/** Which API key made a request and the identity it is bound to, as the ledger records it. */
+export const callerSchema = z.object({ key_id: z.string(), identity: z.string(), principal_id: z.string() })
+
 export const decisionIdParamsSchema = z.object({ id })
 
 export const decisionStatusSchema = z.enum(['allowed', 'denied', 'pending', 'approved', 'rejected'])
@@ -80,6 +94,8 @@ export const decisionResponseSchema = z.object({
     .object({ approval_id: z.string(), roles: z.array(z.string()), count: z.number().int() })
     .optional(),
   entry: z.object({ chain: z.string(), seq: z.number().int() }),
+  /** The key that asked for the decision (absent for in-process decisions). */
+  caller: callerSchema.optional(),
 })
 
 export const decisionWaitQuerySchema = z.object({
@@ -199,6 +215,8 @@ export const approvalItemSchema = z.object({
   roles: z.array(z.string()),
   count: z.number().int(),
   requested_by: z.string(),
+  /** The key that filed the request (absent for in-process calls); it may not approve it. */
+  caller: callerSchema.nullable(),
   expires_at: z.string(),
   approved_by: z.array(z.object({ id: z.string(), roles: z.array(z.string()) })),
   request: orNull(approvalRequestEntrySchema),
@@ -231,6 +249,11 @@ export const whoamiSchema = z.object({
   key_id: z.string(),
   name: z.string(),
   role: z.string(),
+  /** The agent or service id the key speaks as. */
+  identity: z.string(),
   principal_id: z.string(),
   roles: z.array(z.string()),
+  act_for: z.array(z.string()),
+  assert_roles: z.array(z.string()),
+  front_end: z.boolean(),
 })

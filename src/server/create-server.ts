@@ -8,6 +8,7 @@ import express, { type Express } from 'express'
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit'
 import helmet from 'helmet'
 import { authenticate, principalOf } from './auth/authenticate.js'
+import { whoamiOf } from './auth/key-binding.js'
 import { errorHandler, HttpError, sendError } from './http-errors.js'
 import { openApiDocument } from './openapi.js'
 import { listApprovalItems, registerApprovalRoutes } from './routes/approvals.js'
@@ -124,8 +125,7 @@ export function createServer(
     res.json(openApiDocument())
   })
   v1.get('/whoami', (_req, res) => {
-    const p = principalOf(res)
-    res.json({ key_id: p.keyId, name: p.name, role: p.role, principal_id: p.principalId, roles: p.roles })
+    res.json(whoamiOf(principalOf(res)))
   })
   registerDecisionRoutes(v1, full, sidecar)
   registerEntryRoutes(v1, full)

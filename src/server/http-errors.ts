@@ -14,6 +14,8 @@ export type HttpErrorCode =
   | 'APPROVAL_NOT_FOUND'
   | 'CHAIN_NOT_FOUND'
   | 'CONFLICT'
+  | 'DECISION_PENDING'
+  | 'DECISION_DENIED'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'RATE_LIMITED'
@@ -43,6 +45,9 @@ export const statusByCode: Readonly<Record<string, number>> = {
   CHAIN_NOT_FOUND: 404,
   API_KEY_NOT_FOUND: 404,
   CONFLICT: 409,
+  // An outcome reported for a call that may not run (yet): the decision's state forbids it.
+  DECISION_PENDING: 409,
+  DECISION_DENIED: 409,
   APPROVAL_CLOSED: 409,
   GUARD_ALREADY_RECORDED: 409,
   LEDGER_DUPLICATE: 409,

@@ -8,6 +8,15 @@ export {
   createApiKeyStore,
   hashApiKey,
 } from './auth/api-key-store.js'
+export {
+  assertableRoles,
+  type BoundCall,
+  bindToolCall,
+  type CallClaim,
+  callerOf,
+  type KeyBinding,
+  resolveCallIdentity,
+} from './auth/key-binding.js'
 export { type ApiRole, apiRoleSchema, type Permission, permissionsByRole } from './auth/roles.js'
 export { type ArbiterServer, createServer } from './create-server.js'
 export { HttpError, type HttpErrorCode, statusByCode } from './http-errors.js'

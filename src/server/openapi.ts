@@ -25,9 +25,13 @@ function registerRoutes(registry: OpenAPIRegistry): void {
       method: 'post',
       path: '/v1/decisions',
       summary: 'Decide on a proposed tool call and record the decision',
-      description: `${roleNote('agent, admin')} require_approval answers at once with status pending.`,
+      description:
+        `${roleNote('agent, admin')} require_approval answers at once with status pending. ` +
+        'Agent and principal come from the key binding: left out, they are filled in from it; named, ' +
+        'they must lie within it (403 FORBIDDEN names the agent, principal or roles refused). ' +
+        'See docs/trust-model.md.',
       request: {
-        body: { required: true, content: { 'application/json': { schema: s.toolCallInputSchema } } },
+        body: { required: true, content: { 'application/json': { schema: s.decisionRequestSchema } } },
       },
       responses: {
         '200': json(s.decisionResponseSchema, 'the recorded decision'),
@@ -39,7 +43,7 @@ function registerRoutes(registry: OpenAPIRegistry): void {
       method: 'get',
       path: '/v1/decisions/{id}',
       summary: 'Current status of a decision; optionally wait for a pending approval',
-      description: roleNote('agent, auditor, approver, admin'),
+      description: `${roleNote('agent, auditor, approver, admin')} An agent key sees only the decisions it asked for.`,
       request: { params: s.decisionIdParamsSchema, query: s.decisionWaitQuerySchema },
       responses: { '200': json(s.decisionResponseSchema, 'the decision'), ...common, ...errors(404) },
     },
@@ -47,7 +51,10 @@ function registerRoutes(registry: OpenAPIRegistry): void {
       method: 'post',
       path: '/v1/decisions/{id}/outcome',
       summary: 'Record what happened when the tool ran (or did not)',
-      description: roleNote('agent, admin'),
+      description:
+        `${roleNote('agent, admin')} Only the key that asked for the decision (403 FORBIDDEN otherwise), ` +
+        'only for a decision that allowed the call or whose approval was granted (409 DECISION_PENDING, ' +
+        '409 DECISION_DENIED), and only once (409 GUARD_ALREADY_RECORDED, enforced by the database).',
       request: {
         params: s.decisionIdParamsSchema,
         body: { required: true, content: { 'application/json': { schema: s.outcomeBodySchema } } },
@@ -123,7 +130,10 @@ function registerRoutes(registry: OpenAPIRegistry): void {
       method: 'post',
       path: '/v1/approvals/{id}',
       summary: 'Approve or deny a pending request (four eyes: not your own, needs a required role)',
-      description: roleNote('approver, admin'),
+      description:
+        `${roleNote('approver, admin')} The approver is the key's principal and roles. Refused with 403 ` +
+        'APPROVAL_FORBIDDEN (and an approval_refused entry) when the approver is the principal of the call, ' +
+        'the identity that filed it, or the very key that filed it (admin keys too), or holds no required role.',
       request: {
         params: s.approvalParamsSchema,
         body: { required: true, content: { 'application/json': { schema: s.approvalVerdictBodySchema } } },

@@ -1,5 +1,5 @@
 import { readEntry } from '../entries/index.js'
-import type { ApprovalStatus, Guard } from '../guard/index.js'
+import type { ApprovalStatus, Caller, CallerBody, Guard } from '../guard/index.js'
 import type { LedgerQueries } from '../ledger/index.js'
 import type { Decision, Reason } from '../policy/index.js'
 import { type Logger, sleep } from '../shared/index.js'
@@ -20,11 +20,13 @@ export interface DecisionView {
   readonly bundle: { revision: string; sha256: string }
   readonly approval?: { approval_id: string; roles: string[]; count: number }
   readonly entry: { chain: string; seq: number }
+  /** The API key that asked (absent for decisions taken in-process). */
+  readonly caller?: CallerBody
 }
 
 export interface SidecarDecisions {
   /** Decides, records durably, and for `require_approval` opens the approval request; never waits for it. */
-  decide(input: unknown): Promise<DecisionView>
+  decide(input: unknown, caller?: Caller): Promise<DecisionView>
   /** Current view of a decision; waits up to `waitMs` while it is pending. */
   view(decisionId: string, waitMs: number, signal?: AbortSignal): Promise<DecisionView>
   /** Stops background approval waiters (server shutdown). */
@@ -65,6 +67,7 @@ export function createSidecarDecisions(options: {
     const entry = linked.find((e) => e.type === 'decision')
     if (!entry) throw new HttpError('DECISION_NOT_FOUND', `no decision ${decisionId}`)
     const { body } = readEntry(entry, 'decision')
+    const caller = body.caller
     const decision: Decision = {
       action: body.action,
       reasons: body.reasons,
@@ -76,6 +79,7 @@ export function createSidecarDecisions(options: {
       reasons: body.reasons,
       bundle: { revision: body.bundle.revision, sha256: body.bundle.sha256 },
       entry: { chain: entry.chain, seq: entry.seq },
+      ...(caller ? { caller } : {}),
     }
     if (body.action === 'allow') return { ...base, status: 'allowed' }
     if (body.action !== 'require_approval') return { ...base, status: 'denied' }
@@ -107,8 +111,8 @@ export function createSidecarDecisions(options: {
     .catch(waiterFailed('(pending approvals)'))
 
   return {
-    async decide(input) {
-      const recorded = await guard.decide(input)
+    async decide(input, caller) {
+      const recorded = await guard.decide(input, caller ? { caller } : {})
       const { decision, decisionId } = recorded
       if (decision.action === 'require_approval') {
         const approvalId = await guard.requestApproval(recorded)

@@ -73,6 +73,13 @@ describe.each(backendFactories)('HTTP API on %s', (_name, createBackend) => {
     it('tells a key who it is', async () => {
       const me = await json(await f.call('/v1/whoami', { key: f.keys.approver }))
       expect(me).toMatchObject({ role: 'approver', principal_id: 'officer-2', roles: ['payments_officer'] })
+      expect(await json(await f.call('/v1/whoami', { key: f.keys.agent }))).toMatchObject({
+        role: 'agent',
+        identity: 'fin-assistant',
+        act_for: ['emp-101'],
+        assert_roles: ['teller', 'payments_officer'],
+        front_end: false,
+      })
     })
   })
 
@@ -188,7 +195,7 @@ describe.each(backendFactories)('HTTP API on %s', (_name, createBackend) => {
       expect(recorded.entry.seq).toBeGreaterThan(d.entry.seq)
       const again = await f.call(path, { method: 'POST', key: f.keys.agent, body: { status: 'ok' } })
       expect(again.status).toBe(409)
-      expect(await errorCode(again)).toBe('CONFLICT')
+      expect(await errorCode(again)).toBe('GUARD_ALREADY_RECORDED')
       const unknown = await f.call('/v1/decisions/nope/outcome', {
         method: 'POST',
         key: f.keys.agent,

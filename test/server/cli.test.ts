@@ -50,7 +50,100 @@ describe('arbiter keys', () => {
     const revoked = await cli('keys', 'revoke', keys[0]!.keyId, '--data-dir', dataDir)
     expect(revoked.stdout).toContain(`revoked ${keys[0]!.keyId}`)
     const table = await cli('keys', 'list', '--data-dir', dataDir)
-    expect(table.stdout).toMatch(/approver\talice\tpayments_officer,compliance_officer\t\S+\trevoked /)
+    expect(table.stdout).toMatch(
+      /approver\talice\talice\tpayments_officer,compliance_officer\t-\t-\tno\t\S+\trevoked /,
+    )
+  })
+
+  it('binds an agent key to its identity, the principals it acts for and the roles it may claim', async () => {
+    const created = await cli(
+      'keys',
+      'create',
+      '--role',
+      'agent',
+      '--identity',
+      'fin-assistant',
+      '--act-for',
+      'emp-101,emp-204',
+      '--assert-roles',
+      'teller',
+      '--data-dir',
+      dataDir,
+    )
+    expect(created.code).toBe(0)
+    expect(created.stderr).toContain('as fin-assistant for fin-assistant')
+    const portal = await cli(
+      'keys',
+      'create',
+      '--role',
+      'agent',
+      '--identity',
+      'support-portal',
+      '--front-end',
+      '--assert-roles',
+      'teller,payments_officer',
+      '--data-dir',
+      dataDir,
+    )
+    expect(portal.stderr).toContain('(front end)')
+    const listed = JSON.parse((await cli('keys', 'list', '--json', '--data-dir', dataDir)).stdout) as {
+      identity: string
+    }[]
+    expect(listed.filter((k) => k.identity !== 'alice')).toMatchObject([
+      {
+        identity: 'fin-assistant',
+        principalId: 'fin-assistant',
+        actFor: ['emp-101', 'emp-204'],
+        assertRoles: ['teller'],
+        frontEnd: false,
+      },
+      { identity: 'support-portal', actFor: [], assertRoles: ['teller', 'payments_officer'], frontEnd: true },
+    ])
+    const table = (await cli('keys', 'list', '--data-dir', dataDir)).stdout
+    expect(table.split('\n')[0]).toBe(
+      'id\trole\tidentity\tprincipal\troles\tact_for\tassert_roles\tfront_end\tcreated\tstate\tname',
+    )
+    expect(table).toMatch(/\tagent\tsupport-portal\tsupport-portal\t-\t-\tteller,payments_officer\tyes\t/)
+  })
+
+  it('refuses a binding the role cannot hold, and malformed ids, with exit 2', async () => {
+    const approverFrontEnd = await cli(
+      'keys',
+      'create',
+      '--role',
+      'approver',
+      '--front-end',
+      '--data-dir',
+      dataDir,
+    )
+    expect(approverFrontEnd.code).toBe(2)
+    expect(approverFrontEnd.stderr).toBe(
+      'arbiter: an approver key cannot act for other principals (only agent and admin keys ask for decisions)\n',
+    )
+    const rolesAlone = await cli(
+      'keys',
+      'create',
+      '--role',
+      'agent',
+      '--assert-roles',
+      'teller',
+      '--data-dir',
+      dataDir,
+    )
+    expect(rolesAlone.code).toBe(2)
+    expect(rolesAlone.stderr).toContain('--act-for or --front-end')
+    const badId = await cli(
+      'keys',
+      'create',
+      '--role',
+      'agent',
+      '--identity',
+      'fin assistant',
+      '--data-dir',
+      dataDir,
+    )
+    expect(badId.code).toBe(2)
+    expect(badId.stderr).toContain('--identity')
   })
 
   it('fails with one line and exit 2 for a bad role or an unknown id', async () => {

@@ -43,8 +43,9 @@ describe('HTTP API over bodies that do not match their schema', () => {
         body: transferCall(15_000, ['payments_officer']),
       })
     ).json()) as { decision_id: string; approval: { approval_id: string } }
+    // One request per decision is a database constraint: the malformed one names another decision.
     await f.composed.guard.record(raw('approval_request'), {
-      decision_id: pending.decision_id,
+      decision_id: 'odd-decision',
       approval_id: 'odd-request',
       roles: 'payments_officer',
       count: 1,

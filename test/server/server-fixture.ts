@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { composeServer, createArbiter, loadConfig } from '../../src/app/index.js'
 import type { ServerLimits } from '../../src/server/index.js'
-import { silentLogger } from '../../src/shared/index.js'
+import { type Logger, silentLogger } from '../../src/shared/index.js'
 import type { TestBackend } from '../support/backends.js'
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..')
@@ -22,6 +22,7 @@ export interface ServerFixture {
     readonly selfApprover: string
     /** An approver without any role the policy requires. */
     readonly wrongRoleApprover: string
+    /** Agent fin-assistant, acting for emp-101 (the principal of {@link transferCall}) as a teller or payments officer. */
     readonly agent: string
     readonly revoked: string
   }
@@ -41,6 +42,7 @@ export interface ServerFixture {
 export async function startServerFixture(
   backend: TestBackend,
   limits: Partial<ServerLimits> = {},
+  options: { logger?: Logger } = {},
 ): Promise<ServerFixture> {
   // Keys (and, for PGlite, the database) in a directory of the test's own; nothing from the environment.
   const dataDir = backend.dataDir ?? mkdtempSync(join(tmpdir(), 'arbiter-server-keys-'))
@@ -53,13 +55,15 @@ export async function startServerFixture(
     },
     { env: {} },
   )
-  const arbiter = await createArbiter(config, { logger: silentLogger })
+  const arbiter = await createArbiter(config, { logger: options.logger ?? silentLogger })
   const composed = composeServer(arbiter, { limits: { pollMs: 50, ...limits } })
   const create = async (
     role: 'admin' | 'auditor' | 'approver' | 'agent',
     principalId: string,
     roles: string[],
-  ) => (await composed.keys.create({ role, name: `${role} ${principalId}`, principalId, roles })).key
+    binding: { actFor?: string[]; assertRoles?: string[] } = {},
+  ) =>
+    (await composed.keys.create({ role, name: `${role} ${principalId}`, principalId, roles, ...binding })).key
   const revoked = await composed.keys.create({ role: 'admin', name: 'old admin' })
   await composed.keys.revoke(revoked.info.keyId)
   const keys = {
@@ -68,7 +72,10 @@ export async function startServerFixture(
     approver: await create('approver', 'officer-2', ['payments_officer']),
     selfApprover: await create('approver', 'emp-101', ['payments_officer']),
     wrongRoleApprover: await create('approver', 'clerk-3', ['teller']),
-    agent: await create('agent', 'fin-assistant', []),
+    agent: await create('agent', 'fin-assistant', [], {
+      actFor: ['emp-101'],
+      assertRoles: ['teller', 'payments_officer'],
+    }),
     revoked: revoked.key,
   }
   const listening = await composed.server.listen({ port: 0, host: '127.0.0.1' })

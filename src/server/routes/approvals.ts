@@ -4,6 +4,7 @@ import type { ApprovalStatus } from '../../guard/index.js'
 import type { LedgerEntry } from '../../ledger/index.js'
 import { approvalParamsSchema, approvalsQuerySchema, approvalVerdictBodySchema } from '../api-schemas.js'
 import { principalOf, requirePermission } from '../auth/authenticate.js'
+import { callerOf } from '../auth/key-binding.js'
 import type { ServerDeps } from '../server.types.js'
 import { parseRequest } from '../validate.js'
 
@@ -14,6 +15,7 @@ interface ApprovalItem {
   roles: string[]
   count: number
   requested_by: string
+  caller: { key_id: string; identity: string; principal_id: string } | null
   expires_at: string
   approved_by: { id: string; roles: string[] }[]
   request: LedgerEntry
@@ -53,6 +55,13 @@ export async function listApprovalItems(
       roles: [...status.roles],
       count: status.count,
       requested_by: status.requestedBy,
+      caller: status.caller
+        ? {
+            key_id: status.caller.keyId,
+            identity: status.caller.identity,
+            principal_id: status.caller.principalId,
+          }
+        : null,
       expires_at: status.expiresAt,
       approved_by: status.approvedBy.map((a) => ({ id: a.id, roles: [...a.roles] })),
       request,
@@ -65,8 +74,10 @@ export async function listApprovalItems(
 }
 
 /**
- * The approval queue. The approver's identity is the API key's principal id and roles, so the
- * guard's four-eyes rules (not the requester; holds a required role) apply to HTTP approvals too.
+ * The approval queue. The approver's identity is the API key's principal id and roles, and the key
+ * itself is passed as the caller, so the guard's four-eyes rules apply to HTTP approvals too: not the
+ * principal of the call, not the identity or the key that filed it (admin keys included), and a
+ * required role.
  *
  * @example
  * registerApprovalRoutes(v1, deps)
@@ -82,11 +93,12 @@ export function registerApprovalRoutes(router: Router, deps: ServerDeps): void {
     const { verdict, comment } = parseRequest(approvalVerdictBodySchema, req.body, 'body')
     const principal = principalOf(res)
     const approver = { id: principal.principalId, roles: [...principal.roles] }
+    const caller = callerOf(principal)
     const desk = deps.guard.approvals
     const status =
       verdict === 'approve'
-        ? await desk.approve(id, approver, comment)
-        : await desk.deny(id, approver, comment)
+        ? await desk.approve(id, approver, comment, caller)
+        : await desk.deny(id, approver, comment, caller)
     res.json({ approval_id: status.approvalId, verdict, state: status.state })
   })
 }

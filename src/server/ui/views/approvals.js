@@ -62,6 +62,8 @@ function card(item, canDecide, onDone) {
       `Requested by `,
       h('strong', { text: item.requested_by ?? '?' }),
       decision?.input?.agent ? ` through agent ${decision.input.agent.id}` : '',
+      // The API key that filed it (and its holder) may not approve it either: show who that was.
+      item.caller ? ` · filed with key ${item.caller.key_id} (${item.caller.principal_id})` : '',
     ),
     decision ? argumentsSummary(decision) : null,
     h(
