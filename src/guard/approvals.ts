@@ -9,6 +9,7 @@ import {
   settleApproval,
 } from './approval-state.js'
 import { ApprovalError } from './errors.js'
+import { type FreeTextScrubber, WITHHELD_TEXT } from './free-text.js'
 
 /** A request still waiting for approvers, with the (redacted) decision it is about. */
 export interface PendingApproval extends ApprovalStatus {
@@ -38,14 +39,21 @@ export interface ApprovalDesk {
 
 /**
  * Creates the approval desk for one ledger chain. The guard builds one; a server that only approves
- * (no policy) can build its own on the same ledger.
+ * (no policy) can build its own on the same ledger. Comments are free text that ends up in the
+ * ledger: `texts` (the guard's, or `createFreeTextScrubber`) checks them; without it a comment is
+ * withheld (stored as `[withheld: …]`), never stored unchecked.
  *
  * @example
- * const desk = createApprovalDesk({ ledger, chain: 'default' })
+ * const desk = createApprovalDesk({ ledger, chain: 'default', texts: createFreeTextScrubber({ policy, ledger, redactionKey }) })
  * await desk.approve(approvalId, { id: 'officer-2', roles: ['payments_officer'] }, 'checked invoice')
  */
-export function createApprovalDesk(options: { ledger: Ledger; chain?: string; clock?: Clock }): ApprovalDesk {
-  const { ledger } = options
+export function createApprovalDesk(options: {
+  ledger: Ledger
+  chain?: string
+  clock?: Clock
+  texts?: FreeTextScrubber
+}): ApprovalDesk {
+  const { ledger, texts } = options
   const chain = options.chain ?? 'default'
   const clock = options.clock ?? systemClock
 
@@ -82,6 +90,11 @@ export function createApprovalDesk(options: { ledger: Ledger; chain?: string; cl
       })
       throw new ApprovalError('APPROVAL_FORBIDDEN', problem)
     }
+    const stored = !comment
+      ? undefined
+      : texts
+        ? (await texts.scrub([comment], { decisionId: request.decision_id }))[0]
+        : WITHHELD_TEXT
     await ledger.append({
       chain,
       type: 'approval',
@@ -90,7 +103,7 @@ export function createApprovalDesk(options: { ledger: Ledger; chain?: string; cl
         approval_id: approvalId,
         verdict,
         approver,
-        ...(comment ? { comment } : {}),
+        ...(stored ? { comment: stored } : {}),
       },
     })
     return (await status(approvalId))!
