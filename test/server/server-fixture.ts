@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { composeServer, verifyChainFor } from '../../src/cli/commands/serve.js'
-import { createLedger } from '../../src/ledger/index.js'
+import { createLedger, type Ledger } from '../../src/ledger/index.js'
 import { loadPolicyEngine } from '../../src/policy/index.js'
 import type { ServerLimits } from '../../src/server/index.js'
-import { silentLogger } from '../../src/shared/index.js'
+import { type Logger, silentLogger } from '../../src/shared/index.js'
 import { openMigratedDatabase, type TestBackend } from '../support/backends.js'
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..')
@@ -26,6 +26,8 @@ export interface ServerFixture {
     readonly revoked: string
   }
   readonly composed: ReturnType<typeof composeServer>
+  /** The ledger the server writes (for in-process guards on the same database). */
+  readonly ledger: Ledger
   /** fetch against the server with an optional key. */
   call(
     path: string,
@@ -40,17 +42,18 @@ export interface ServerFixture {
 export async function startServerFixture(
   backend: TestBackend,
   limits: Partial<ServerLimits> = {},
+  logger: Logger = silentLogger,
 ): Promise<ServerFixture> {
   const opened = await openMigratedDatabase(backend)
   const ledger = createLedger(opened.db)
-  const policy = await loadPolicyEngine({ bundlePath })
+  const policy = await loadPolicyEngine({ bundlePath, logger })
   const composed = composeServer({
     db: opened.db,
     ledger,
     policy,
     redactionKey: randomBytes(32).toString('hex'),
     verify: verifyChainFor(opened.db),
-    logger: silentLogger,
+    logger,
     limits: { pollMs: 50, ...limits },
   })
   const create = async (
@@ -74,6 +77,7 @@ export async function startServerFixture(
     url: listening.url,
     keys,
     composed,
+    ledger,
     call(path, init = {}) {
       const headers: Record<string, string> = {}
       if (init.key) headers.authorization = `Bearer ${init.key}`
