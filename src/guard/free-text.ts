@@ -10,6 +10,8 @@ export const WITHHELD_TEXT = '[withheld: could not be checked for sensitive data
 export const MAX_STORED_TEXT = 8192
 /** Longest prefix the detectors see: a secret that starts inside the stored part is caught whole. */
 const MAX_SCANNED_TEXT = 65536
+/** Detector and marker matches are exactly what was found in the text: replace them at any length. */
+const EXACT = { minLength: 1 }
 
 /** What is known about the call a free text belongs to. */
 export interface FreeTextOrigin {
@@ -61,9 +63,10 @@ export function createFreeTextScrubber(options: {
   const detect = async (texts: string[]): Promise<string[] | null> => {
     try {
       if (!options.policy.scanTexts) throw new Error('the policy engine cannot scan text')
-      const findings = await options.policy.scanTexts(texts)
+      const matches = texts.map((): string[] => [])
+      for (const f of await options.policy.scanTexts(texts)) matches[f.text]?.push(f.match)
       return texts.map((text, i) =>
-        createValueScrubber(findings.filter((f) => f.text === i).map((f) => f.match)).scrub(text),
+        matches[i]!.length > 0 ? createValueScrubber(matches[i]!, EXACT).scrub(text) : text,
       )
     } catch (error) {
       // Only the reason is logged, never the texts.
@@ -95,7 +98,7 @@ export function createFreeTextScrubber(options: {
         // A little past the stored length, so a value straddling the cut is still recognised whole.
         const window = cut(text, MAX_STORED_TEXT + 256)
         const echoed = valuesMatchingMarkers(window, markers, options.redactionKey ?? '')
-        const clean = echoed.length > 0 ? createValueScrubber(echoed).scrub(window) : window
+        const clean = echoed.length > 0 ? createValueScrubber(echoed, EXACT).scrub(window) : window
         return clean.length > MAX_STORED_TEXT ? `${cut(clean, MAX_STORED_TEXT)} [truncated]` : clean
       })
     },

@@ -118,13 +118,13 @@ class AutomatonScrubber implements ValueScrubber {
   readonly #exact: ReadonlySet<string>
   readonly #automaton: Automaton | null
 
-  constructor(values: Iterable<string>) {
+  constructor(values: Iterable<string>, minLength: number) {
     const exact = new Set<string>()
     const patterns = new Set<string>()
     for (const value of values) {
       if (value.length === 0) continue
       exact.add(value)
-      if (value.length >= MIN_SCRUB_LENGTH) for (const s of spellings(value)) patterns.add(s)
+      if (value.length >= minLength) for (const s of spellings(value)) patterns.add(s)
     }
     this.#exact = exact
     this.#automaton = patterns.size > 0 ? new Automaton(patterns) : null
@@ -152,13 +152,18 @@ class AutomatonScrubber implements ValueScrubber {
 /**
  * Builds a scrubber for `values` (raw sensitive texts: redacted argument values, detector matches).
  * Each value is also matched in its JSON-escaped and Go-escaped spellings, since messages may carry
- * values through `json.marshal`. Cost: build O(total value length), scrub O(text length).
+ * values through `json.marshal`. Values shorter than `minLength` (default {@link MIN_SCRUB_LENGTH})
+ * are replaced only as whole strings; pass 1 for values known to be exactly what was found in the
+ * text (detector matches). Cost: build O(total value length), scrub O(text length).
  *
  * @example
  * createValueScrubber(['078-05-1120']).scrub('got "078-05-1120"') // 'got "[redacted]"'
  */
-export function createValueScrubber(values: Iterable<string>): ValueScrubber {
-  return new AutomatonScrubber(values)
+export function createValueScrubber(
+  values: Iterable<string>,
+  options: { minLength?: number } = {},
+): ValueScrubber {
+  return new AutomatonScrubber(values, Math.max(1, options.minLength ?? MIN_SCRUB_LENGTH))
 }
 
 /** Applies several scrubbers in turn. */

@@ -34,6 +34,9 @@ describe('createValueScrubber', () => {
     expect(s.scrub('transfer of 12 USD')).toBe('transfer of 12 USD')
     expect(s.empty).toBe(false)
     expect(createValueScrubber(['']).empty).toBe(true)
+    expect(createValueScrubber(['12'], { minLength: 1 }).scrub('transfer of 12 USD')).toBe(
+      'transfer of [redacted] USD',
+    )
   })
 
   it('never shows its values when serialised', () => {
