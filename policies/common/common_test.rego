@@ -104,3 +104,81 @@ test_escapes_json_pointer_tokens if {
 test_plain_arguments_are_not_redacted if {
 	decide(search({"query": "best savings rates 2026"})).redact == []
 }
+
+# --- secrets are redacted as well as denied ------------------------------------------------------
+
+test_detected_secrets_are_redacted if {
+	d := decide(search({
+		"query": "use AKIAIOSFODNN7EXAMPLE",
+		"login": {"password": "hunter2", "passphrase": ""},
+		"pem": ["-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----"],
+	}))
+	d.action == "deny"
+	d.redact == ["/login/password", "/pem/0", "/query"]
+}
+
+test_credential_field_holding_an_object_is_redacted_whole if {
+	decide(search({"query": "q", "auth": {"api_key": {"value": "abc"}}})).redact == ["/auth/api_key"]
+}
+
+# --- numbers ------------------------------------------------------------------------------------
+
+test_number_shaped_like_an_account_number_is_redacted if {
+	d := decide(fx.fin("accounts.get_balance", ["teller"], {"account": 4401778812, "ref": 12345, "ssn": 78051120}))
+	d.redact == ["/account", "/ssn"]
+}
+
+# --- redact_input: the rest of the input --------------------------------------------------------
+
+with_input(call, path, value) := json.patch(call, [{"op": "add", "path": path, "value": value}])
+
+test_plain_context_is_not_redacted if {
+	d := decide(with_input(search({"query": "q"}), "/context/note", "weekly report 2026"))
+	d.redact_input == []
+}
+
+# Identity strings are Arbiter's to scan (with arbiter/scan), not the decision's.
+test_identity_strings_are_left_to_the_scan_entry_point if {
+	call := with_input(search({"query": "q"}), "/principal/id", "078-05-1120")
+	decide(call).redact_input == []
+	scan([call.principal.id]).findings == [{"detector": "US social security number", "match": "078-05-1120", "text": 0}]
+}
+
+test_context_strings_numbers_and_fields_are_redacted if {
+	call := with_input(search({"query": "q"}), "/context", {
+		"time": "2026-11-25T15:00:00.000Z",
+		"note": "customer DE89370400440532013000",
+		"ticket": {"account": 4401778812, "count": 3},
+		"iban": 12,
+		"crm": [{"password": "hunter2"}, {"password": ""}, {"a/b": "sk-proj-abcdefghijklmnopqrstuvwxyz"}],
+	})
+	decide(call).redact_input == ["/context/crm/0/password", "/context/crm/2/a~1b", "/context/iban", "/context/note", "/context/ticket/account"]
+}
+
+test_the_time_arbiter_sets_is_never_redacted if {
+	decide(with_input(search({"query": "q"}), "/context/time", "4401778812")).redact_input == []
+}
+
+# --- arbiter/scan: free text --------------------------------------------------------------------
+
+scan(texts) := result if {
+	result := data.arbiter.scan with input as {"texts": texts}
+}
+
+test_scan_finds_every_detected_substring if {
+	result := scan([
+		"account 4401778812 and 78051120123 frozen",
+		"nothing to see",
+		"key -----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaA\n-----END OPENSSH PRIVATE KEY----- leaked",
+	])
+	result.findings == [
+		{"detector": "account number", "match": "4401778812", "text": 0},
+		{"detector": "account number", "match": "78051120123", "text": 0},
+		{"detector": "private key", "match": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaA\n-----END OPENSSH PRIVATE KEY-----", "text": 2},
+	]
+}
+
+test_scan_of_nothing_finds_nothing if {
+	scan([]).findings == []
+	scan(["", "plain words"]).findings == []
+}

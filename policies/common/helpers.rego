@@ -33,8 +33,10 @@ argument_fields[ptr] := lower(key) if {
 # Numbers in messages without sprintf (a slow host call in opa-wasm).
 num(x) := json.marshal(x)
 
-# Any value in a message; undefined values would silently drop the whole reason.
-show(obj, key) := json.marshal(object.get(obj, key, null))
+# The JSON type of obj[key] for a message ("null" when missing), never the value itself: argument
+# values may be exactly what the ledger must not hold (an SSN passed as an amount). Undefined values
+# would silently drop the whole reason, hence object.get.
+type_of(obj, key) := type_name(object.get(obj, key, null))
 
 # Regex compilation in OPA-WASM is not cached between evaluations and costs tens of microseconds per
 # pattern, so every pattern in data is gated by a cheap test first and its regex only confirms:

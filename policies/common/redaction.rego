@@ -1,7 +1,8 @@
 # Redaction for the audit ledger: account numbers, IBANs, national ids and patient ids are hidden by
-# JSON pointer, found by field name (data.redaction.fields) or by value shape (data.redaction.patterns,
-# which also catches them inside free text such as an e-mail body). A field already redacted by
-# name is not scanned again.
+# JSON pointer, found by field name (data.redaction.fields, whatever the value's type) or by value
+# shape (data.redaction.patterns, which also catches them inside free text such as an e-mail body,
+# and in numbers: an account number sent as 4401778812 is still an account number). A field already
+# redacted by name is not scanned again. Secrets (secrets.rego) are redacted too.
 package arbiter.common
 
 redact contains ptr if redacted_by_field[ptr]
@@ -14,7 +15,18 @@ redacted_by_field contains ptr if {
 redact contains ptr if {
 	some ptr, value in argument_strings
 	not redacted_by_field[ptr]
-	shape := shape_of(value)
+	redaction_shaped(value)
+}
+
+redact contains ptr if {
+	some ptr, [_, value] in argument_nodes
+	is_number(value)
+	not redacted_by_field[ptr]
+	redaction_shaped(json.marshal(value))
+}
+
+redaction_shaped(text) if {
+	shape := shape_of(text)
 	some pattern in data.redaction.patterns
-	matches(pattern, value, shape)
+	matches(pattern, text, shape)
 }

@@ -1,10 +1,13 @@
 # payments.transfer {amount, currency, from_account, to_account, counterparty}:
 # well-formed amounts, transfer limits by role, sanctions screening and four-eyes approval.
 # Limits and thresholds are in USD; data.fintech.usd_rates converts (1 unit of currency = rate USD).
+# Messages name arguments by JSON pointer and never echo a value the caller sent: an SSN passed as
+# the amount must not come back in a reason (reasons are stored in the ledger forever).
 package arbiter.fintech
 
+import data.arbiter.common
 import data.arbiter.common.num
-import data.arbiter.common.show
+import data.arbiter.common.type_of
 
 is_transfer if input.tool.name == "payments.transfer"
 
@@ -19,15 +22,22 @@ valid_amount if {
 
 deny contains {
 	"rule": "fintech.transfer_invalid",
-	"message": concat("", ["transfer amount must be a positive number, got ", show(transfer, "amount")]),
+	"message": concat("", ["transfer amount /amount must be a positive number, got ", amount_kind]),
 } if {
 	is_transfer
 	not valid_amount
 }
 
+amount_kind := "a number that is not positive" if is_number(transfer.amount)
+
+else := concat("", ["a value of type ", type_of(transfer, "amount")])
+
 deny contains {
 	"rule": "fintech.transfer_invalid",
-	"message": concat("", ["transfer currency ", show(transfer, "currency"), " is not supported"]),
+	"message": concat("", [
+		"transfer currency /currency is not supported (supported: ",
+		concat(", ", sort([c | some c, _ in data.fintech.usd_rates])), ")",
+	]),
 } if {
 	is_transfer
 	not supported_currency
@@ -51,7 +61,7 @@ deny contains {
 deny contains {
 	"rule": "fintech.transfer_limit",
 	"message": concat("", [
-		"transfer of ", num(amount_usd), " USD exceeds the ", num(max(role_limits)),
+		"transfer of ", amount_shown, " exceeds the ", num(max(role_limits)),
 		" USD limit of principal ", input.principal.id,
 	]),
 } if {
@@ -59,17 +69,23 @@ deny contains {
 	amount_usd > max(role_limits)
 }
 
+# The amount in USD for a message, unless the amount is itself redacted (a number shaped like an
+# account number): then the message must not carry it either.
+amount_shown := "the amount" if "/amount" in common.redact
+
+else := concat("", [num(amount_usd), " USD"])
+
 normalised(name) := lower(trim_space(name))
 
-sanctioned := {normalised(name) | some name in data.fintech.sanctioned_counterparties}
-
+# The message names the list entry, not the caller's spelling of it.
 deny contains {
 	"rule": "fintech.sanctioned_counterparty",
-	"message": concat("", ["counterparty ", transfer.counterparty, " is on the sanctions list"]),
+	"message": concat("", ["counterparty /counterparty is ", name, ", which is on the sanctions list"]),
 } if {
 	is_transfer
 	is_string(transfer.counterparty)
-	normalised(transfer.counterparty) in sanctioned
+	some name in data.fintech.sanctioned_counterparties
+	normalised(name) == normalised(transfer.counterparty)
 }
 
 deny contains {

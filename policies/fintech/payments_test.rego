@@ -11,16 +11,24 @@ pay(roles, args) := d if {
 test_negative_amount_is_denied if {
 	d := pay(["teller"], fx.transfer(-5, "USD", "Bob"))
 	d.action == "deny"
-	d.reasons == [{"rule": "fintech.transfer_invalid", "message": "transfer amount must be a positive number, got -5"}]
+	d.reasons == [{"rule": "fintech.transfer_invalid", "message": "transfer amount /amount must be a positive number, got a number that is not positive"}]
 }
 
 test_string_amount_is_denied if {
 	fx.rules(pay(["teller"], fx.transfer("500", "USD", "Bob"))) == {"fintech.transfer_invalid"}
 }
 
-test_unsupported_currency_is_denied if {
-	d := pay(["teller"], fx.transfer(100, "XAU", "Bob"))
-	d.reasons == [{"rule": "fintech.transfer_invalid", "message": "transfer currency \"XAU\" is not supported"}]
+# The attack: an SSN passed as the amount is redacted, and the reason must not carry it either.
+test_invalid_amount_is_named_not_echoed if {
+	d := pay(["teller"], fx.transfer("078-05-1120", "USD", "Bob"))
+	d.reasons == [{"rule": "fintech.transfer_invalid", "message": "transfer amount /amount must be a positive number, got a value of type string"}]
+	"/amount" in d.redact
+}
+
+test_unsupported_currency_is_named_not_echoed if {
+	d := pay(["teller"], fx.transfer(100, "GB82WEST12345698765432", "Bob"))
+	d.reasons == [{"rule": "fintech.transfer_invalid", "message": "transfer currency /currency is not supported (supported: CHF, EUR, GBP, JPY, USD)"}]
+	"/currency" in d.redact
 }
 
 test_missing_currency_is_denied if {
@@ -38,6 +46,13 @@ test_above_the_role_limit_is_denied if {
 	d := pay(["teller"], fx.transfer(10001, "USD", "Bob"))
 	d.action == "deny"
 	d.reasons == [{"rule": "fintech.transfer_limit", "message": "transfer of 10001 USD exceeds the 10000 USD limit of principal emp-101"}]
+}
+
+# A number shaped like an account number is redacted, so the limit message leaves it out.
+test_redacted_amount_is_left_out_of_the_limit_message if {
+	d := pay(["teller"], fx.transfer(4401778812, "USD", "Bob"))
+	d.reasons == [{"rule": "fintech.transfer_limit", "message": "transfer of the amount exceeds the 10000 USD limit of principal emp-101"}]
+	"/amount" in d.redact
 }
 
 test_limits_apply_in_usd_after_conversion if {
@@ -80,7 +95,7 @@ test_above_the_second_tier_two_approvers_are_needed if {
 test_sanctioned_counterparty_is_denied_whatever_the_case_and_spacing if {
 	d := pay(["teller"], fx.transfer(100, "USD", "  kestrel ARMS brokerage "))
 	d.action == "deny"
-	fx.rules(d) == {"fintech.sanctioned_counterparty"}
+	d.reasons == [{"rule": "fintech.sanctioned_counterparty", "message": "counterparty /counterparty is Kestrel Arms Brokerage, which is on the sanctions list"}]
 }
 
 test_restricted_destination_account_is_denied if {

@@ -2,8 +2,6 @@
 # securities, and only during trading hours (from input.context.time, which Arbiter sets).
 package arbiter.fintech
 
-import data.arbiter.common.show
-
 is_order if input.tool.name == "trading.place_order"
 
 order := input.arguments
@@ -16,9 +14,22 @@ deny contains {
 	count({r | some r in input.principal.roles} & {r | some r in data.fintech.trading_roles}) == 0
 }
 
-valid_order if {
-	order.side in {"buy", "sell"}
-	is_string(order.symbol)
+valid_order if count(invalid_order_fields) == 0
+
+# Pointers of the order fields that are wrong; messages name them instead of echoing the values.
+# Each test sits in a helper rule: `not is_string(order.symbol)` would be undefined, not true, for a
+# missing symbol (the reference is evaluated outside the negation).
+invalid_order_fields contains "/symbol" if not symbol_ok
+
+invalid_order_fields contains "/side" if not side_ok
+
+invalid_order_fields contains "/quantity" if not quantity_ok
+
+symbol_ok if is_string(order.symbol)
+
+side_ok if order.side in {"buy", "sell"}
+
+quantity_ok if {
 	is_number(order.quantity)
 	order.quantity > 0
 	order.quantity == floor(order.quantity)
@@ -27,8 +38,8 @@ valid_order if {
 deny contains {
 	"rule": "fintech.order_invalid",
 	"message": concat("", [
-		"an order needs a symbol, side buy|sell and a positive whole quantity; got side ",
-		show(order, "side"), ", quantity ", show(order, "quantity"),
+		"an order needs a symbol, side buy|sell and a positive whole quantity; invalid: ",
+		concat(", ", sort([f | some f in invalid_order_fields])),
 	]),
 } if {
 	is_order

@@ -34,6 +34,13 @@ test_zero_quantity_is_denied if {
 	fx.rules(trade(["trader"], fx.order("MSFT", "sell", 0), fx.wednesday_open)) == {"fintech.order_invalid"}
 }
 
+# Messages name the wrong fields; they never echo what was sent (it may be an account number).
+test_invalid_fields_are_named_not_echoed if {
+	d := trade(["trader"], {"side": "078-05-1120", "quantity": 4401778812.5}, fx.wednesday_open)
+	d.reasons == [{"rule": "fintech.order_invalid", "message": "an order needs a symbol, side buy|sell and a positive whole quantity; invalid: /quantity, /side, /symbol"}]
+	d.redact == ["/quantity", "/side"]
+}
+
 # --- fintech.restricted_security -----------------------------------------------------------------
 
 test_restricted_security_is_denied_whatever_the_case if {

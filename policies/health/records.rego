@@ -4,8 +4,6 @@
 # relationship check but needs a written justification and a privacy officer's approval.
 package arbiter.health
 
-import data.arbiter.common.show
-
 is_record_read if input.tool.name == "ehr.read_record"
 
 request := input.arguments
@@ -23,7 +21,7 @@ deny contains {
 deny contains {
 	"rule": "health.purpose_of_use",
 	"message": concat("", [
-		"purpose ", show(request, "purpose"), " is not a permitted purpose of use (",
+		"purpose /purpose is not a permitted purpose of use (",
 		concat(", ", data.health.purposes_of_use), ")",
 	]),
 } if {

@@ -46,7 +46,8 @@ test_non_clinical_role_is_denied if {
 # --- health.purpose_of_use ----------------------------------------------------------------------
 
 test_unlisted_purpose_is_denied if {
-	fx.rules(read_as("dr-chen", ["clinician"], fx.read("MRN-004211", "research"))) == {"health.purpose_of_use"}
+	d := read_as("dr-chen", ["clinician"], fx.read("MRN-004211", "research"))
+	d.reasons == [{"rule": "health.purpose_of_use", "message": "purpose /purpose is not a permitted purpose of use (treatment, care_coordination, medication_review)"}]
 }
 
 test_missing_purpose_is_denied if {

@@ -34,6 +34,7 @@ const decisionShape = {
   reasons: z.array(recordedReasonSchema),
   approval: loose(decisionSchema.shape.approval.unwrap()).optional(),
   redacted: z.array(z.string()),
+  redacted_input: z.array(z.string()).optional(),
   bundle: bundleRefSchema,
   duration_us: z.number().int().nonnegative(),
   caller: callerBodySchema.optional(),
@@ -71,6 +72,8 @@ export function toDecisionBody(args: {
     reasons: decision.reasons,
     ...(decision.approval ? { approval: decision.approval } : {}),
     redacted: decision.redact ?? [],
+    // Only when something outside the arguments was redacted, so older bodies keep their form.
+    ...(decision.redact_input?.length ? { redacted_input: [...decision.redact_input] } : {}),
     bundle: { revision: bundle.revision, sha256: bundle.sha256 },
     duration_us: Math.round(args.evaluation.durationUs),
     ...callerField(args.caller),

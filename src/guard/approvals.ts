@@ -13,6 +13,7 @@ import { type Ledger, type LedgerEntry, LedgerError } from '../ledger/index.js'
 import { type Clock, type Logger, parseWith, silentLogger, sleep, systemClock } from '../shared/index.js'
 import { type ApprovalStatus, approverProblem, settleApproval } from './approval-state.js'
 import { ApprovalError } from './errors.js'
+import { type FreeTextScrubber, WITHHELD_TEXT } from './free-text.js'
 
 /** A request still waiting for approvers, with the (redacted) decision it is about. */
 export interface PendingApproval extends ApprovalStatus {
@@ -44,10 +45,12 @@ export interface ApprovalDesk {
 
 /**
  * Creates the approval desk for one ledger chain. The guard builds one; a server that only approves
- * (no policy) can build its own on the same ledger.
+ * (no policy) can build its own on the same ledger. Comments are free text that ends up in the
+ * ledger: `texts` (the guard's, or `createFreeTextScrubber`) checks them; without it a comment is
+ * withheld (stored as `[withheld: …]`), never stored unchecked.
  *
  * @example
- * const desk = createApprovalDesk({ ledger, chain: 'default' })
+ * const desk = createApprovalDesk({ ledger, chain: 'default', texts: createFreeTextScrubber({ policy, ledger, redactionKey }) })
  * await desk.approve(approvalId, { id: 'officer-2', roles: ['payments_officer'] }, 'checked invoice')
  */
 export function createApprovalDesk(options: {
@@ -56,8 +59,9 @@ export function createApprovalDesk(options: {
   clock?: Clock
   /** Warned when entries are skipped because their body does not match its schema. */
   logger?: Pick<Logger, 'warn'>
+  texts?: FreeTextScrubber
 }): ApprovalDesk {
-  const { ledger } = options
+  const { ledger, texts } = options
   const chain = options.chain ?? 'default'
   const clock = options.clock ?? systemClock
   const logger = options.logger ?? silentLogger
@@ -108,6 +112,11 @@ export function createApprovalDesk(options: {
       })
       throw new ApprovalError('APPROVAL_FORBIDDEN', problem)
     }
+    const stored = !comment
+      ? undefined
+      : texts
+        ? (await texts.scrub([comment], { decisionId: request.decision_id }))[0]
+        : WITHHELD_TEXT
     await ledger.append({
       chain,
       type: 'approval',
@@ -116,7 +125,7 @@ export function createApprovalDesk(options: {
         approvalId,
         verdict,
         approver,
-        ...(comment ? { comment } : {}),
+        ...(stored ? { comment: stored } : {}),
         ...(caller ? { caller } : {}),
       }),
     })

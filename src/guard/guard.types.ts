@@ -3,6 +3,7 @@ import type { Ledger } from '../ledger/index.js'
 import type { Decision, PolicyEngine, Reason, ToolCallInput } from '../policy/index.js'
 import type { Clock, IdFactory, Logger } from '../shared/index.js'
 import type { ApprovalDesk } from './approvals.js'
+import type { ValueScrubber } from './value-scrubber.js'
 
 /** Who is calling a tool, on whose behalf, in which session: everything of a call but the tool itself. */
 export interface CallContext {
@@ -13,8 +14,12 @@ export interface CallContext {
 }
 
 export interface GuardOptions {
-  /** Only `evaluate` and `bundle` are used; a `PolicyEngine` from `loadPolicyEngine` fits. */
-  readonly policy: Pick<PolicyEngine, 'evaluate'>
+  /**
+   * `evaluate` decides; `scanTexts` (the bundle's `arbiter/scan` detectors) checks free text before it
+   * is stored (tool errors, approval comments). Without it such text is withheld. A `PolicyEngine`
+   * from `loadPolicyEngine` fits.
+   */
+  readonly policy: Pick<PolicyEngine, 'evaluate'> & Partial<Pick<PolicyEngine, 'scanTexts'>>
   readonly ledger: Ledger
   /** Ledger chain this guard writes to (e.g. one per tenant). Default `default`. */
   readonly chain?: string
@@ -49,6 +54,7 @@ export interface CheckOptions {
 /** A decision as recorded in the ledger, before any approval. */
 export interface RecordedDecision {
   readonly decisionId: string
+  /** As recorded: reason messages scrubbed of every redacted value; `redact`/`redact_input` as applied. */
   readonly decision: Decision
   /** The validated input as evaluated (arguments not redacted: it never leaves the process). */
   readonly input: ToolCallInput
@@ -56,6 +62,8 @@ export interface RecordedDecision {
   readonly seq: number
   /** The API key that asked (HTTP); recorded on the decision and its approval request. */
   readonly caller?: Caller
+  /** The call's redacted values, to scrub texts written later (its tool error). Serialises as `{}`. */
+  readonly scrubber: ValueScrubber
 }
 
 /** The settled answer for a call: run it, or do not (with reasons for the model). */

@@ -26,6 +26,13 @@ export {
   reasonsForModel,
   ToolDeniedError,
 } from './errors.js'
+export {
+  createFreeTextScrubber,
+  type FreeTextOrigin,
+  type FreeTextScrubber,
+  MAX_STORED_TEXT,
+  WITHHELD_TEXT,
+} from './free-text.js'
 export type {
   CallContext,
   CheckOptions,
@@ -38,3 +45,4 @@ export type {
 } from './guard.types.js'
 export { createGuard } from './interceptor.js'
 export { findUnknownOutcomes, type UnknownOutcome } from './outcomes.js'
+export { createValueScrubber, REDACTED_TEXT, type ValueScrubber } from './value-scrubber.js'

@@ -8,7 +8,7 @@ import {
   toDecisionBody,
   toOutcomeBody,
 } from '../entries/index.js'
-import { canonicalBody, LedgerError, redactArguments } from '../ledger/index.js'
+import { canonicalBody, LedgerError } from '../ledger/index.js'
 import { type ToolCallInput, toolCallInputSchema } from '../policy/index.js'
 import {
   describeError,
@@ -21,7 +21,12 @@ import {
 import { createApprovalDesk } from './approvals.js'
 import { needsApproval } from './decision-entry.js'
 import { GuardError, ToolDeniedError } from './errors.js'
-import type { Guard, GuardOptions, GuardVerdict, RecordedDecision } from './guard.types.js'
+import { createFreeTextScrubber } from './free-text.js'
+import type { Guard, GuardOptions, GuardVerdict, OutcomeReport, RecordedDecision } from './guard.types.js'
+import { createIdentityScanner } from './identity-scan.js'
+import { type ProtectedDecision, protectDecision } from './scrub.js'
+import { scrubOutcomeBody } from './scrub-outcome.js'
+import type { ValueScrubber } from './value-scrubber.js'
 import { toWrapped } from './wrap.js'
 
 const DEFAULT_APPROVAL_TIMEOUT_MS = 5 * 60_000
@@ -51,7 +56,11 @@ export function createGuard(options: GuardOptions): Guard {
   const timeoutMs = options.approvals?.timeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS
   const pollMs = options.approvals?.pollMs ?? DEFAULT_POLL_MS
   const maxArgumentBytes = options.maxArgumentBytes ?? DEFAULT_MAX_ARGUMENT_BYTES
-  const approvals = createApprovalDesk({ ledger, chain, clock, logger })
+  // Free text that never went through a decision (tool errors, approval comments) is checked by
+  // the policy's detectors and the decision's redaction markers before it is stored.
+  const texts = createFreeTextScrubber({ policy, ledger, chain, redactionKey: options.redactionKey, logger })
+  const approvals = createApprovalDesk({ ledger, chain, clock, logger, texts })
+  const flaggedIdentity = createIdentityScanner(policy, logger)
 
   const append = async <T extends string>(type: T, body: EntryBodyOf<T>) => {
     try {
@@ -112,33 +121,33 @@ export function createGuard(options: GuardOptions): Guard {
     }
     const input = evaluation.input ?? validated
     const decisionId = ids.next()
-    let redactedArguments: Record<string, unknown>
+    const identity = await flaggedIdentity(input, evaluation.bundle.sha256)
+    let safe: ProtectedDecision
     try {
-      redactedArguments = redactArguments(
-        input.arguments,
-        evaluation.decision.redact ?? [],
-        options.redactionKey,
-      )
+      // Redacted values leave the process nowhere: not in arguments, context, ids nor reasons.
+      safe = protectDecision(input, evaluation.decision, options.redactionKey, identity)
     } catch (error) {
       throw new GuardError('GUARD_REDACTION_FAILED', `cannot redact arguments: ${describeError(error)}`, {
         cause: error,
       })
     }
+    const { decision, storedInput } = safe
     const body = toDecisionBody({
       decisionId,
       ...(opts.eventId ? { eventId: opts.eventId } : {}),
-      evaluation,
-      input,
-      redactedArguments,
+      evaluation: { ...evaluation, decision },
+      input: storedInput,
+      redactedArguments: storedInput.arguments,
       ...(opts.caller ? { caller: opts.caller } : {}),
     })
     // `append` resolves only after commit: the decision is durable before anything runs.
     const entry = await append('decision', body)
     return {
       decisionId,
-      decision: evaluation.decision,
+      decision,
       input,
       seq: entry.seq,
+      scrubber: safe.scrubber,
       ...(opts.caller ? { caller: opts.caller } : {}),
     }
   }
@@ -157,7 +166,7 @@ export function createGuard(options: GuardOptions): Guard {
         decisionId,
         approvalId,
         approval: decision.approval,
-        requestedBy: recorded.input.principal.id,
+        requestedBy: recorded.scrubber.scrub(recorded.input.principal.id),
         expiresAt: new Date(clock.now().getTime() + timeoutMs),
         ...(recorded.caller ? { caller: recorded.caller } : {}),
       }),
@@ -204,10 +213,18 @@ export function createGuard(options: GuardOptions): Guard {
     return awaitApproval(recorded, await requestApproval(recorded))
   }
 
-  const recordOutcome: Guard['recordOutcome'] = async (decisionId, report) => {
-    const entry = await append('outcome', toOutcomeBody(decisionId, report, options.recordResults ?? false))
+  // Error text and stored results are free text: scrubbed with the call's known values when this
+  // process decided it, else with the policy's detectors and the decision's redaction markers.
+  const writeOutcome = async (decisionId: string, report: OutcomeReport, known?: ValueScrubber) => {
+    const body = toOutcomeBody(decisionId, report, options.recordResults ?? false)
+    const entry = await append(
+      'outcome',
+      await scrubOutcomeBody(body, texts, { decisionId, ...(known ? { known } : {}) }),
+    )
     return { chain: entry.chain, seq: entry.seq }
   }
+
+  const recordOutcome: Guard['recordOutcome'] = (decisionId, report) => writeOutcome(decisionId, report)
 
   const check: Guard['check'] = async (raw, opts = {}) => {
     const recorded = await decide(raw, opts.eventId ? { eventId: opts.eventId } : {})
@@ -228,26 +245,23 @@ export function createGuard(options: GuardOptions): Guard {
     try {
       result = await run()
     } catch (error) {
-      await recordOutcomeQuietly(verdict.decisionId, {
+      await recordOutcomeQuietly(verdict, {
         status: 'error',
         durationMs: performance.now() - started,
         error: describeError(error),
       })
       throw error
     }
-    await recordOutcomeQuietly(verdict.decisionId, {
-      status: 'ok',
-      durationMs: performance.now() - started,
-      result,
-    })
+    await recordOutcomeQuietly(verdict, { status: 'ok', durationMs: performance.now() - started, result })
     return result
   }
 
   // The tool has already run: failing the call now would invite a retry (a second transfer). The
   // decision stays without outcome and `outcomes --unknown` reports it.
-  const recordOutcomeQuietly = async (decisionId: string, report: Parameters<Guard['recordOutcome']>[1]) => {
+  const recordOutcomeQuietly = async (verdict: GuardVerdict, report: OutcomeReport) => {
+    const { decisionId } = verdict
     try {
-      await recordOutcome(decisionId, report)
+      await writeOutcome(decisionId, report, verdict.recorded.scrubber)
     } catch (error) {
       logger.error(
         { decisionId, err: describeError(error) },

@@ -58,7 +58,13 @@ export {
   type EntryPage,
   type LedgerQueries,
 } from './query.js'
-export { type RedactionMarker, redactArguments, redactionMatches } from './redaction.js'
+export {
+  type RedactionMarker,
+  redactArguments,
+  redactionMatches,
+  toRedactionMarker,
+  valueAtPointer,
+} from './redaction.js'
 export type { LedgerDatabase } from './schema.js'
 export {
   type BreakKind,

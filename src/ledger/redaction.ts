@@ -40,6 +40,26 @@ function childKey(container: Record<string, unknown> | unknown[], token: string)
 }
 
 /**
+ * The value an RFC 6901 pointer names inside `root` (`''` is `root` itself), or undefined when the
+ * pointer is malformed or names nothing. Reads only; used to find what a redaction covers.
+ *
+ * @example
+ * valueAtPointer({ a: [{ 'b/c': 1 }] }, '/a/0/b~1c') // 1
+ */
+export function valueAtPointer(root: unknown, pointer: string): unknown {
+  const tokens = pointerTokens(pointer)
+  if (!tokens) return undefined
+  let node: unknown = root
+  for (const token of tokens) {
+    if (!isContainer(node)) return undefined
+    const k = childKey(node, token)
+    if (k === null) return undefined
+    node = (node as Record<string | number, unknown>)[k]
+  }
+  return node
+}
+
+/**
  * Returns a deep copy of `args` where each JSON-pointer target is replaced by
  * `{"redacted": "hmac-sha256:<hex>"}` (HMAC-SHA256 under `key` over the value's RFC 8785 text).
  * Paths that do not exist are ignored; the input is never modified; the raw value is not kept.
@@ -75,6 +95,18 @@ export function redactArguments<T>(args: T, pointers: readonly string[], key: st
     target[last] = { redacted: `${MARKER_PREFIX}${digest(target[last], key)}` }
   }
   return copy as T
+}
+
+/**
+ * The marker `redactArguments` writes for `value`. Lets a reader that holds a candidate text find out,
+ * by comparing markers, whether it is a value the ledger redacted.
+ *
+ * @throws {LedgerError} LEDGER_KEY_INVALID for an empty key.
+ * @example
+ * toRedactionMarker('078-05-1120', key) // { redacted: 'hmac-sha256:…' }
+ */
+export function toRedactionMarker(value: unknown, key: string | Uint8Array): RedactionMarker {
+  return { redacted: `${MARKER_PREFIX}${digest(value, key)}` }
 }
 
 /**

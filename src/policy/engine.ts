@@ -147,6 +147,9 @@ export async function loadPolicyEngine(options: LoadPolicyEngineOptions): Promis
     evaluate(input: unknown): PolicyEvaluation {
       return current.evaluate(input)
     },
+    scanTexts(texts) {
+      return current.scanTexts(texts)
+    },
     reload,
     onReload(listener) {
       listeners.add(listener)

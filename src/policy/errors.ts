@@ -14,6 +14,8 @@ export type PolicyErrorCode =
   | 'POLICY_OPA_UNAVAILABLE'
   /** `opa build` failed (syntax or type errors in policies/). */
   | 'POLICY_BUILD_FAILED'
+  /** The bundle has no `arbiter/scan` entry point, or scanning text with it failed. */
+  | 'POLICY_SCAN_FAILED'
 
 /** A policy bundle, the OPA toolchain or the WASM runtime failed; `code` says which. */
 export class PolicyError extends ArbiterError<PolicyErrorCode> {}

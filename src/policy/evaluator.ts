@@ -13,6 +13,7 @@ import {
   type ToolCallInput,
   toolCallInputSchema,
 } from './policy.types.js'
+import { createTextScanner, type TextScanner } from './text-scanner.js'
 
 /**
  * Builtins the JavaScript host of @open-policy-agent/opa-wasm 1.10 implements (src/builtins/*.js).
@@ -32,6 +33,8 @@ export const HOST_BUILTINS: ReadonlySet<string> = new Set([
 export interface Evaluator {
   readonly bundle: BundleInfo
   evaluate(input: unknown): PolicyEvaluation
+  /** The bundle's `arbiter/scan` detectors over free text (throws POLICY_SCAN_FAILED without it). */
+  readonly scanTexts: TextScanner
 }
 
 interface WasmExports {
@@ -129,6 +132,7 @@ export async function createEvaluator(
 
   return {
     bundle,
+    scanTexts: createTextScanner(policy),
     evaluate(raw: unknown): PolicyEvaluation {
       const started = performance.now()
       // Caller-supplied (often model-generated) data: validated before anything reads it.

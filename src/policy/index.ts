@@ -16,7 +16,12 @@ export {
 } from './engine.js'
 export { PolicyError, type PolicyErrorCode } from './errors.js'
 export { createEvaluator, type Evaluator, HOST_BUILTINS } from './evaluator.js'
-export { type BundleManifest, bundleManifestSchema, DECISION_ENTRYPOINT } from './manifest.js'
+export {
+  type BundleManifest,
+  bundleManifestSchema,
+  DECISION_ENTRYPOINT,
+  SCAN_ENTRYPOINT,
+} from './manifest.js'
 export { arbiterRoot, isCheckout, pinnedOpaPath, resolveOpaBinary } from './opa-toolchain.js'
 export {
   ARBITER_RULES,
@@ -29,6 +34,7 @@ export {
   type PolicyEvaluation,
   type Reason,
   reasonSchema,
+  type TextFinding,
   type ToolCallInput,
   toolCallInputSchema,
 } from './policy.types.js'

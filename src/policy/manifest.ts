@@ -4,6 +4,13 @@ import { z } from 'zod'
 export const DECISION_ENTRYPOINT = 'arbiter/decision'
 
 /**
+ * The optional entry point that applies the policy's detectors to free text (`policies/scan.rego`,
+ * compiled because it is annotated `entrypoint: true`). Bundles without it still load; text they
+ * cannot scan is withheld from the ledger.
+ */
+export const SCAN_ENTRYPOINT = 'arbiter/scan'
+
+/**
  * The parts of an OPA bundle `.manifest` Arbiter relies on. Unknown fields are allowed (OPA adds
  * `rego_version`, `metadata`…); the ones below must be present and well-formed.
  */

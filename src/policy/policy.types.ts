@@ -54,12 +54,22 @@ export type Reason = z.infer<typeof reasonSchema>
 /** JSON Pointer (RFC 6901) into `arguments`, e.g. `/account_number`. */
 const jsonPointer = z.string().regex(/^(\/([^~/]|~[01])*)*$/, 'must be a JSON pointer')
 
+/** JSON Pointer (RFC 6901) into the whole input, below its root, e.g. `/context/note`, `/principal/id`. */
+const inputPointer = z.string().regex(/^(\/([^~/]|~[01])*)+$/, 'must be a JSON pointer below the input root')
+
 /** The policy's answer, from the OPA entry point `arbiter/decision`. Names are a public contract. */
 export const decisionSchema = z
   .object({
     action: decisionActionSchema,
     reasons: z.array(reasonSchema),
+    /** Pointers into `arguments` whose values the ledger must not hold (stored as HMAC markers). */
     redact: z.array(jsonPointer).optional(),
+    /**
+     * Pointers into the whole input (`/context/…`, `/principal/id`, `/arguments/…`) the ledger must
+     * not hold either: free-form members (`arguments`, `context`) get HMAC markers, identity strings
+     * become `[redacted]`. Optional, so policies written before it keep working.
+     */
+    redact_input: z.array(inputPointer).optional(),
     approval: z
       .object({ roles: z.array(z.string().min(1)).min(1), count: z.number().int().min(1).max(10) })
       .strict()
@@ -98,12 +108,28 @@ export interface PolicyEvaluation {
   readonly durationUs: number
 }
 
+/** A substring of a free text that the policy's detectors flag (see `arbiter/scan`). */
+export interface TextFinding {
+  /** Index of the text in the scanned list. */
+  readonly text: number
+  /** The flagged substring, exactly as it occurs in the text. */
+  readonly match: string
+  /** Name of the detector (pattern) that flagged it, e.g. `US social security number`. */
+  readonly detector: string
+}
+
 /**
  * Evaluates tool calls against the loaded bundle. Never throws for bad input or a failing policy:
  * those become deny decisions with rule `arbiter.invalid_input` / `arbiter.policy_error`.
  */
 export interface PolicyEngine {
   evaluate(input: unknown): PolicyEvaluation
+  /**
+   * Applies the bundle's detectors (entry point `arbiter/scan`) to free texts that never went through
+   * a decision (tool errors, approval comments) and returns every flagged substring.
+   * @throws {PolicyError} POLICY_SCAN_FAILED when the bundle has no `arbiter/scan` or it fails.
+   */
+  scanTexts(texts: readonly string[]): readonly TextFinding[]
   readonly bundle: BundleInfo
   close(): Promise<void>
 }

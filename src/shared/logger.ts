@@ -46,7 +46,15 @@ function humanDestination(): DestinationStream {
  * const log = createLogger({ level: 'info' })
  * log.info({ revision }, 'policy bundle loaded')
  */
-export function createLogger(options: { level?: string; name?: string; human?: boolean } = {}): Logger {
+export function createLogger(
+  options: {
+    level?: string
+    name?: string
+    human?: boolean
+    /** Where JSON lines go instead of stderr (tests read what would be logged). */
+    destination?: DestinationStream
+  } = {},
+): Logger {
   const human = options.human ?? process.stderr.isTTY === true
   return pino(
     {
@@ -57,7 +65,7 @@ export function createLogger(options: { level?: string; name?: string; human?: b
         censor: '[redacted]',
       },
     },
-    human ? humanDestination() : pino.destination(2),
+    options.destination ?? (human ? humanDestination() : pino.destination(2)),
   )
 }
 

@@ -52,8 +52,9 @@ describe.each([
         content: [
           {
             type: 'text',
+            // The stored result is what the ledger may hold: the patient id was scrubbed before storage.
             text: recordResults
-              ? JSON.stringify({ patient: 'MRN-004211', potassium: 6.1, run: 1 })
+              ? JSON.stringify({ patient: '[redacted]', potassium: 6.1, run: 1 })
               : expect.stringContaining('already ran (recorded outcome: ok) and was not run again'),
           },
         ],

@@ -1,5 +1,11 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { type ApprovalDesk, createApprovalDesk, type Guard, ToolDeniedError } from '../../src/guard/index.js'
+import {
+  type ApprovalDesk,
+  createApprovalDesk,
+  createFreeTextScrubber,
+  type Guard,
+  ToolDeniedError,
+} from '../../src/guard/index.js'
 import type { PolicyEngine } from '../../src/policy/index.js'
 import { FixedClock } from '../../src/shared/index.js'
 import { backendFactories, createPgliteBackend, type TestBackend } from '../support/backends.js'
@@ -10,6 +16,7 @@ import {
   type LedgerStore,
   loadTestPolicy,
   openStore,
+  redactionKey,
   transferArgs,
 } from '../support/guard-harness.js'
 
@@ -46,7 +53,11 @@ describe.each(backendFactories)('require_approval on %s', (_name, createBackend)
     guard = guardFor(store.ledger, policy)
     // A second connection stands for another process (the HTTP server): the ledger is the only shared state.
     other = backend.name === 'postgres' ? await openStore(backend) : store
-    desk = createApprovalDesk({ ledger: other.ledger })
+    // Like the server, it checks comments with the policy's detectors before storing them.
+    desk = createApprovalDesk({
+      ledger: other.ledger,
+      texts: createFreeTextScrubber({ policy, ledger: other.ledger, redactionKey }),
+    })
   })
   afterEach(async () => {
     if (other !== store) await other.close()

@@ -47,6 +47,7 @@ describe('arbiter decide', () => {
           { rule: 'common.tool_allowlist', message: 'tool web.search is allowed for agent fin-assistant' },
         ],
         redact: [],
+        redact_input: [],
       },
       bundle: { revision: 'test-r1', sha256: bundle.sha256 },
     })

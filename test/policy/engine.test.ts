@@ -63,6 +63,7 @@ describe('loadPolicyEngine', () => {
           },
         ],
         redact: ['/from_account', '/to_account'],
+        redact_input: [],
       })
       expect(evaluation.bundle).toBe(engine.bundle)
       expect(evaluation.durationUs).toBeGreaterThan(0)
@@ -90,6 +91,7 @@ describe('loadPolicyEngine', () => {
           { rule: 'common.default_deny', message: 'no rule allows tool shell.exec for agent fin-assistant' },
         ],
         redact: [],
+        redact_input: [],
       })
     })
 

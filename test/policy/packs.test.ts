@@ -25,6 +25,9 @@ interface Case {
   rules: string[]
   approval?: { roles: string[]; count: number }
   redact?: string[]
+  redactInput?: string[]
+  /** Texts no reason message may contain (values the call carried). */
+  notInMessages?: string[]
   at?: string
 }
 
@@ -97,6 +100,29 @@ const cases: Record<string, Record<string, Case>> = {
       rules: allowlist,
       redact: ['/account_number', '/note'],
     },
+    'secrets are redacted as well as denied': {
+      call: toolCall('web.search', { query: 'AKIAIOSFODNN7EXAMPLE', login: { password: 'hunter2' } }),
+      action: 'deny',
+      rules: ['common.secret_in_arguments', 'common.secret_in_arguments'],
+      redact: ['/login/password', '/query'],
+      notInMessages: ['AKIAIOSFODNN7EXAMPLE', 'hunter2'],
+    },
+    'a number shaped like an account number is redacted': {
+      call: toolCall('accounts.get_balance', { account: 4401778812 }),
+      action: 'allow',
+      rules: allowlist,
+      redact: ['/account'],
+    },
+    'identifiers in the context are redacted from the input': {
+      call: {
+        ...toolCall('web.search', { query: 'q' }),
+        context: { note: 'ssn 078-05-1120', crm: { iban: 'x' }, n: 12 },
+      },
+      action: 'allow',
+      rules: allowlist,
+      redact: [],
+      redactInput: ['/context/crm/iban', '/context/note'],
+    },
   },
   fintech: {
     'transfer within limit': { call: pay(9_999, ['teller']), action: 'allow', rules: allowlist },
@@ -114,6 +140,19 @@ const cases: Record<string, Record<string, Case>> = {
       call: pay(-1, ['teller']),
       action: 'deny',
       rules: ['fintech.transfer_invalid'],
+    },
+    'an SSN as the amount and an IBAN as the currency': {
+      call: pay(0, ['teller'], { amount: '078-05-1120', currency: 'GB82WEST12345698765432' }),
+      action: 'deny',
+      rules: ['fintech.transfer_invalid', 'fintech.transfer_invalid'],
+      redact: ['/amount', '/currency', '/from_account', '/to_account'],
+      notInMessages: ['078-05-1120', 'GB82WEST12345698765432'],
+    },
+    'an account number as the amount': {
+      call: pay(4_401_778_812, ['teller']),
+      action: 'deny',
+      rules: ['fintech.transfer_limit'],
+      notInMessages: ['4401778812'],
     },
     'four eyes, tier one': {
       call: pay(50_000, ['payments_officer']),
@@ -230,6 +269,28 @@ describe.each(Object.entries(cases))('the %s pack', (_pack, table) => {
     expect(rulesOf(decision)).toEqual(c.rules)
     for (const reason of decision.reasons) expect(reason.message.length).toBeGreaterThan(10)
     expect(decision.approval).toEqual(c.approval)
-    if (c.redact) expect(decision.redact).toEqual(c.redact)
+    // opa-wasm orders sets its own way; the order of pointers carries no meaning.
+    if (c.redact) expect([...(decision.redact ?? [])].sort()).toEqual([...c.redact].sort())
+    expect([...(decision.redact_input ?? [])].sort()).toEqual(c.redactInput ?? [])
+    for (const text of c.notInMessages ?? [])
+      for (const reason of decision.reasons) expect(reason.message).not.toContain(text)
+  })
+})
+
+describe('arbiter/scan, the detectors over free text', () => {
+  it('returns every flagged substring through the compiled WASM', () => {
+    const findings = engine.scanTexts([
+      'declined: account 4401778812, ssn 078-05-1120',
+      'no secrets',
+      'token ghp_R4nd0mT0k3nV4lu3F0rT3st1ngAbCdEf12 leaked',
+    ])
+    const expected = [
+      { text: 0, match: '4401778812', detector: 'account number' },
+      { text: 0, match: '078-05-1120', detector: 'US social security number' },
+      { text: 2, match: 'ghp_R4nd0mT0k3nV4lu3F0rT3st1ngAbCdEf12', detector: 'GitHub token' },
+    ]
+    expect(findings).toHaveLength(expected.length)
+    expect(findings).toEqual(expect.arrayContaining(expected))
+    expect(engine.scanTexts([])).toEqual([])
   })
 })

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { composeServer, createArbiter, loadConfig } from '../../src/app/index.js'
+import type { Ledger } from '../../src/ledger/index.js'
 import type { ServerLimits } from '../../src/server/index.js'
 import { type Logger, silentLogger } from '../../src/shared/index.js'
 import type { TestBackend } from '../support/backends.js'
@@ -27,6 +28,8 @@ export interface ServerFixture {
     readonly revoked: string
   }
   readonly composed: ReturnType<typeof composeServer>
+  /** The ledger the server writes (for in-process guards on the same database). */
+  readonly ledger: Ledger
   /** fetch against the server with an optional key. */
   call(
     path: string,
@@ -83,6 +86,7 @@ export async function startServerFixture(
     url: listening.url,
     keys,
     composed,
+    ledger: arbiter.ledger,
     call(path, init = {}) {
       const headers: Record<string, string> = {}
       if (init.key) headers.authorization = `Bearer ${init.key}`
