@@ -1,5 +1,5 @@
 import type { Decision, PolicyEvaluation, ToolCallInput } from '../policy/index.js'
-import { canonicalJson, sha256Hex } from '../shared/index.js'
+import { canonicalJson, DEFAULT_ARGUMENT_LIMITS, findJsonProblem, sha256Hex } from '../shared/index.js'
 import type { OutcomeReport } from './guard.types.js'
 
 /**
@@ -30,7 +30,8 @@ export function toDecisionBody(args: {
 
 /**
  * Body of an `outcome` entry. The result is hashed in canonical form; a result JSON cannot carry
- * (a function, a cycle) is hashed through its string form instead so an outcome is always recorded.
+ * (a function, a cycle) is hashed through its string form instead so an outcome is always recorded;
+ * with `recordResults`, a result past the argument limits is replaced by `result_omitted`.
  * @internal
  */
 export function toOutcomeBody(
@@ -44,7 +45,12 @@ export function toOutcomeBody(
   if (report.result !== undefined) {
     const canonical = canonicalOrString(report.result)
     body.result_sha256 = sha256Hex(canonical.text)
-    if (recordResults) body.result = canonical.json ? report.result : canonical.text
+    // A result the ledger would refuse (too deep or big, unstorable text) is omitted, saying why; the
+    // outcome itself is always recorded.
+    const stored = recordResults ? (canonical.json ? JSON.parse(canonical.text) : canonical.text) : undefined
+    const problem = recordResults ? findJsonProblem(stored, DEFAULT_ARGUMENT_LIMITS) : null
+    if (problem) body.result_omitted = { reason: problem.kind, message: problem.message }
+    else if (recordResults) body.result = stored
   }
   if (report.error !== undefined) body.error = report.error
   return body
