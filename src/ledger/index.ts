@@ -48,7 +48,9 @@ export {
   type KnownEntryType,
   type Ledger,
   type LedgerEntry,
+  type SeqRange,
   type UnhashedEntry,
+  type VerifiableLedger,
 } from './ledger.types.js'
 export { assertLedgerSchema, migrateToLatest } from './migrations.js'
 export {
@@ -60,6 +62,7 @@ export {
   type LedgerQueries,
 } from './query.js'
 export { type RedactionMarker, redactArguments, redactionMatches } from './redaction.js'
+export type { OmittedBody } from './row.js'
 export type { LedgerDatabase } from './schema.js'
 export {
   type BreakKind,
@@ -68,4 +71,9 @@ export {
   type VerifyEntriesOptions,
   verifyEntries,
 } from './verify.js'
-export { type VerifyChainOptions, verifyChain, verifyLedger } from './verify-ledger.js'
+export {
+  type VerifyChainOptions,
+  verifiableChains,
+  verifyChain,
+  verifyLedger,
+} from './verify-ledger.js'

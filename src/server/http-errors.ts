@@ -41,6 +41,7 @@ export const statusByCode: Readonly<Record<string, number>> = {
   ENTRY_NOT_FOUND: 404,
   APPROVAL_NOT_FOUND: 404,
   CHAIN_NOT_FOUND: 404,
+  LEDGER_CHAIN_NOT_FOUND: 404,
   API_KEY_NOT_FOUND: 404,
   CONFLICT: 409,
   APPROVAL_CLOSED: 409,
