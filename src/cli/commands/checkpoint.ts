@@ -9,8 +9,9 @@ import {
   resolveSigningKey,
 } from '../config.js'
 import { CliExit } from '../main.js'
+import { assertConfiguredKeys, type TrustFlags } from '../trust-config.js'
 
-interface CheckpointFlags extends DatabaseFlags {
+interface CheckpointFlags extends DatabaseFlags, TrustFlags {
   readonly chain?: string
   readonly anchorDir?: string
 }
@@ -25,9 +26,15 @@ export function registerCheckpoint(program: Command): void {
       .option(
         '--anchor-dir <dir>',
         'also write each checkpoint as <dir>/<chain>/<seq>.json (env ARBITER_ANCHOR_DIR)',
+      )
+      .option(
+        '--allow-generated-keys',
+        'demo only: sign with a key generated in the data dir (env ARBITER_ALLOW_GENERATED_KEYS=1)',
       ),
   ).action(async (flags: CheckpointFlags) => {
     const config = resolveDatabaseConfig(flags)
+    // A checkpoint signed with a key generated on the spot proves nothing in production.
+    assertConfiguredKeys(config, flags, ['ARBITER_SIGNING_KEY'])
     const logger = createLogger()
     const signingKey = resolveSigningKey(config.dataDir, logger)
     const anchorDir = resolveAnchorDir(flags.anchorDir)

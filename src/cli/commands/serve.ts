@@ -9,7 +9,9 @@ import {
   type LedgerDatabase,
   migrateToLatest,
   openDatabase,
+  type VerifiableLedger,
   type VerifyChainOptions,
+  verifiableChains,
   verifyChain,
 } from '../../ledger/index.js'
 import { DEFAULT_BUNDLE_PATH, loadPolicyEngine, type PolicyEngine } from '../../policy/index.js'
@@ -35,16 +37,19 @@ import {
   resolveRedactionKey,
 } from '../config.js'
 import { CliExit } from '../main.js'
+import { addTrustOptions, resolveServeVerification, type TrustFlags } from '../trust-config.js'
 
 /** Everything `composeServer` wires together; built by `arbiter serve` and `arbiter demo`. */
 export interface ComposeServerOptions {
   readonly db: Kysely<LedgerDatabase>
   /** The ledger as opened; it is wrapped for metrics before the guard sees it. */
-  readonly ledger: Ledger
+  readonly ledger: Ledger & VerifiableLedger
   readonly policy: PolicyEngine
   readonly redactionKey: string
   readonly chain?: string
   readonly verify: (chain: string) => Promise<ChainVerification>
+  /** The chains `POST /v1/verify` covers (see `verifiableChains` of the ledger). */
+  readonly verifiableChains?: () => Promise<string[]>
   readonly logger: Logger
   readonly clock?: Clock
   readonly limits?: Partial<ServerLimits>
@@ -89,6 +94,7 @@ export function composeServer(options: ComposeServerOptions): ComposedServer {
     queries: createLedgerQueries(options.db),
     keys,
     verify: options.verify,
+    ...(options.verifiableChains ? { verifiableChains: options.verifiableChains } : {}),
     verifications: createVerificationLog(options.db),
     metrics,
     ready: async () => ({
@@ -135,7 +141,7 @@ export function verifyChainFor(
 const portSchema = z.coerce.number().int().min(0).max(65_535)
 const rateLimitSchema = z.coerce.number().int().min(1).max(1_000_000)
 
-interface ServeFlags extends DatabaseFlags {
+interface ServeFlags extends DatabaseFlags, TrustFlags {
   readonly port: string
   readonly host: string
   readonly bundle?: string
@@ -151,8 +157,7 @@ interface ServeFlags extends DatabaseFlags {
  */
 export function registerServe(program: Command): void {
   addDatabaseOptions(
-    program
-      .command('serve')
+    addTrustOptions(program.command('serve'))
       .description('serve the decision API, audit API and compliance web UI')
       .option('--port <n>', 'port (0 picks a free one)', '8080')
       .option('--host <host>', 'interface to listen on', '127.0.0.1')
@@ -170,6 +175,8 @@ export function registerServe(program: Command): void {
     const logger = createLogger()
     const config = resolveDatabaseConfig(flags)
     const anchorDir = resolveAnchorDir(flags.anchorDir)
+    // Before any key is generated: PostgreSQL mode refuses generated keys unless it is a demo.
+    const verification = resolveServeVerification(flags, config, logger)
     const redactionKey = resolveRedactionKey(config.dataDir, logger)
     const policy = await loadPolicyEngine({
       bundlePath: flags.bundle ?? process.env.ARBITER_BUNDLE ?? DEFAULT_BUNDLE_PATH,
@@ -185,18 +192,22 @@ export function registerServe(program: Command): void {
       policy,
       redactionKey,
       chain: flags.chain,
-      verify: verifyChainFor(handle.db, anchorDir ? { anchorDir } : {}),
+      verify: verifyChainFor(handle.db, verification),
+      verifiableChains: () => verifiableChains(ledger, verification),
       logger,
       limits: { rateLimit: { windowMs: 60_000, limit: rateLimit.data } },
+    })
+    // Handlers first: a supervisor may signal as soon as it reads the line below, and a signal with no
+    // handler kills the process before the final checkpoint.
+    const stopped = new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve)
+      process.once('SIGTERM', resolve)
     })
     const listening = await server.listen({ port: port.data, host: flags.host })
     process.stdout.write(
       `arbiter: serving ${handle.kind} ledger on ${listening.url} (web UI at ${listening.url}/)\n`,
     )
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve)
-      process.once('SIGTERM', resolve)
-    })
+    await stopped
     await listening.close()
     await ledger.close()
     await policy.close()
@@ -235,7 +246,7 @@ async function listenWithFallback(server: ArbiterServer, port: number, host: str
  */
 export async function startDemoServer(options: {
   readonly db: Kysely<LedgerDatabase>
-  readonly ledger: Ledger
+  readonly ledger: Ledger & VerifiableLedger
   readonly policy: PolicyEngine
   readonly redactionKey: string
   readonly chain: string
