@@ -309,6 +309,11 @@ describe.each(backendFactories)('a stored row the format cannot describe on %s',
       expect(lines).toHaveLength(4) // every row, then the end line: the export is not cut
       expect(JSON.parse(lines[1]!)).toMatchObject({ seq: 2, body: [1, 2] })
       expect((await verifyChain(ledger, 'odd')).failure).toMatchObject({ seq: 2, kind: 'hash_mismatch' })
+      // The library's typed reads say the row breaks the format, instead of handing on a non-object.
+      const read = async () => {
+        for await (const _ of ledger.entries('odd'));
+      }
+      await expect(read()).rejects.toThrowWithCode('LEDGER_ROW_INVALID')
       if (pythonPresent) {
         const run = pyVerify(`${lines.join('\n')}\n`)
         expect(run.stdout).toBe('FAIL: line 2 malformed: body must be an object\n')
