@@ -131,6 +131,9 @@ function conditions(f: EntryFilter): ReturnType<typeof sql<SqlBool>>[] {
 /**
  * Creates the read-only query functions over a ledger database (PostgreSQL or PGlite).
  *
+ * `options.bodyLimits` should be the store's (default `DEFAULT_BODY_LIMITS`): a body nested deeper is
+ * returned as a `body_omitted` stand-in.
+ *
  * @throws {ValidationError} VALIDATION_FAILED from `listEntries` for a cursor this module did not issue.
  * @example
  * const queries = createLedgerQueries(db)

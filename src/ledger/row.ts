@@ -104,10 +104,9 @@ export interface DecodeOptions {
 }
 
 /**
- * The body readers get in place of one nested deeper than they can pass on: it says why, and names the
- * stored bytes (`sha256` of the stored body text, which for a body Arbiter wrote is its canonical form,
- * as `arbiter export` writes it) so an auditor can find
- * the full body in an export.
+ * The body readers get in place of one they cannot pass on: it says why, and names the stored bytes
+ * (`sha256` of the stored body text, which for a body Arbiter wrote is its canonical form, as
+ * `arbiter export` writes it) so an auditor can find the full body in an export.
  */
 export interface OmittedBody {
   readonly body_omitted: {

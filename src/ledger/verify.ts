@@ -226,13 +226,13 @@ export async function verifyEntries(
       body: {},
       prev: row.prev,
     }
-    // Fast path: the stored text is the canonical text the writer hashed. Otherwise (or in deep mode)
-    // hash the canonical form of the parsed body, exactly as the format defines it.
     // The format's body is an object: its text starts with `{` (a cheap check per row).
     if (typeof row.body === 'string' && !startsAnObject(row.body)) {
       fail(row.seq, 'hash_mismatch', `entry ${row.seq} has a body that is not a JSON object`)
       break
     }
+    // Fast path: the stored text is the canonical text the writer hashed. Otherwise (or in deep mode)
+    // hash the canonical form of the parsed body, exactly as the format defines it.
     const stored = typeof row.body === 'string' && !options.deep ? row.body : null
     let computed = stored === null ? null : sha256Hex(entryCanonicalText(unhashed, stored))
     if (computed !== row.hash) {
