@@ -7,6 +7,7 @@ import {
   type Ledger,
   migrateToLatest,
   openDatabase,
+  type VerifiableLedger,
   verifyChain,
 } from '../../src/ledger/index.js'
 
@@ -34,7 +35,7 @@ export interface BenchStore {
   readonly kind: StoreLocation['kind']
   // biome-ignore lint/suspicious/noExplicitAny: the baselines write their own tables next to Arbiter's
   readonly db: Kysely<any>
-  readonly ledger: Ledger
+  readonly ledger: Ledger & VerifiableLedger
   close(): Promise<void>
 }
 

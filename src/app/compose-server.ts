@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { Guard } from '../guard/index.js'
-import { createLedgerQueries } from '../ledger/index.js'
+import { createLedgerQueries, type VerifyChainOptions, verifiableChains } from '../ledger/index.js'
 import {
   type ApiKeyStore,
   type ArbiterServer,
@@ -25,7 +25,12 @@ export type ServerParts = Pick<
 export interface ComposeServerOptions {
   /** Chain the server's guard writes HTTP decisions to (default: the chain of `arbiter.guard`). */
   readonly chain?: string
-  /** Run and recorded by `POST /v1/chains/:chain/verify`; default `verifyChainFor` with the anchor dir. */
+  /**
+   * What verification trusts and expects (pinned keys, expected chains, checkpoint age); the anchor
+   * dir defaults to the configured one. Without it, checkpoints are checked against the keys they carry.
+   */
+  readonly verification?: VerifyChainOptions
+  /** Run and recorded by `POST /v1/chains/:chain/verify`; default `verifyChainFor` with `verification`. */
   readonly verify?: (chain: string) => Promise<ChainVerification>
   readonly limits?: Partial<ServerLimits>
 }
@@ -62,13 +67,18 @@ export function composeServer(arbiter: ServerParts, options: ComposeServerOption
     },
   })
   const anchorDir = arbiter.config.anchorDir
+  const verification: VerifyChainOptions = {
+    ...(anchorDir ? { anchorDir } : {}),
+    ...options.verification,
+  }
   const keys = createApiKeyStore(database.db, { clock })
   const server = createServer({
     guard,
     ledger,
     queries: createLedgerQueries(database.db),
     keys,
-    verify: options.verify ?? verifyChainFor(database.db, anchorDir ? { anchorDir } : {}),
+    verify: options.verify ?? verifyChainFor(database.db, verification),
+    verifiableChains: () => verifiableChains(arbiter.ledger, verification),
     verifications: createVerificationLog(database.db),
     metrics,
     ready: async () => ({

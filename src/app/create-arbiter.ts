@@ -4,12 +4,11 @@ import {
   createLedger,
   type DatabaseHandle,
   type KyselyLedgerStore,
-  type Ledger,
   migrateToLatest,
   openDatabase,
 } from '../ledger/index.js'
 import { loadPolicyEngine, type ReloadablePolicyEngine } from '../policy/index.js'
-import { type Clock, createLogger, describeError, type Logger, systemClock } from '../shared/index.js'
+import { type Clock, createLogger, type Logger, systemClock } from '../shared/index.js'
 import { createCheckpointer } from './create-checkpointer.js'
 import { resolveRedactionKey, resolveSigningKey } from './keys.js'
 import type { ArbiterConfig } from './load-config.js'
@@ -51,8 +50,8 @@ export interface Arbiter {
   /** Another guard with this wiring (same policy, redaction key, logger, clock), e.g. for another chain. */
   createGuard(options?: ArbiterGuardOptions): Guard
   /**
-   * Waits for queued appends, signs a checkpoint of every chain written through this instance's guards
-   * (so a short run is covered too), stops the bundle watcher and closes the database. Idempotent.
+   * Waits for queued appends, signs a final checkpoint of every chain (so a short run is covered too),
+   * stops the bundle watcher and closes the database. Idempotent.
    */
   close(): Promise<void>
 }
@@ -102,7 +101,6 @@ export async function createArbiter(
   }
   const checkpointer = createCheckpointer(database.db, config, { logger, signingKey, clock })
   const ledger = createLedger(database.db, { checkpointer, clock })
-  const written = new Set<string>()
   const newGuard = (overrides: ArbiterGuardOptions = {}): Guard =>
     createGuard({
       logger,
@@ -112,7 +110,7 @@ export async function createArbiter(
       ...overrides,
       policy,
       redactionKey,
-      ledger: noteWrites(overrides.ledger ?? ledger, written),
+      ledger: overrides.ledger ?? ledger,
     })
   const guard = newGuard(options.chain ? { chain: options.chain } : {})
   logger.info(
@@ -126,20 +124,12 @@ export async function createArbiter(
   )
 
   let closing: Promise<void> | undefined
+  // ledger.close() waits for queued appends and signs a final checkpoint of every chain (so a short
+  // run is covered too, and a stopped server leaves a fresh checkpoint behind).
   const close = async (): Promise<void> => {
     await ledger.close()
-    let failure: unknown
-    for (const chain of written) {
-      try {
-        await checkpointer.checkpoint(chain)
-      } catch (error) {
-        logger.error({ chain, error: describeError(error) }, 'final checkpoint failed')
-        failure ??= error
-      }
-    }
     await policy.close()
     await database.close()
-    if (failure !== undefined) throw failure
   }
   return {
     config,
@@ -155,20 +145,4 @@ export async function createArbiter(
       return closing
     },
   }
-}
-
-/** `ledger` whose appends also record their chain in `written`; every other member is the ledger's own. */
-function noteWrites<L extends Ledger>(ledger: L, written: Set<string>): L {
-  return new Proxy(ledger, {
-    get(target, property, receiver) {
-      if (property === 'append')
-        return async (request: Parameters<Ledger['append']>[0]) => {
-          const entry = await target.append(request)
-          written.add(entry.chain)
-          return entry
-        }
-      const value = Reflect.get(target, property, receiver)
-      return typeof value === 'function' ? value.bind(target) : value
-    },
-  })
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { canonicalJson, sha256Hex } from '../shared/index.js'
+import { canonicalJson, DEFAULT_ARGUMENT_LIMITS, findJsonProblem, sha256Hex } from '../shared/index.js'
 import { type Caller, callerBodySchema, callerField } from './caller.js'
 import { idField, sha256Field } from './fields.js'
 
@@ -17,6 +17,7 @@ const outcomeShape = {
   duration_ms: z.number().nonnegative().optional(),
   result_sha256: sha256Field.optional(),
   result: z.unknown().optional(),
+  result_omitted: z.looseObject({ reason: z.string().min(1), message: z.string() }).optional(),
   error: z.string().optional(),
   caller: callerBodySchema.optional(),
 }
@@ -55,7 +56,14 @@ export function toOutcomeBody(decisionId: string, facts: OutcomeFacts, recordRes
   if (facts.result !== undefined) {
     const canonical = canonicalOrString(facts.result)
     body.result_sha256 = sha256Hex(canonical.text)
-    if (recordResults) body.result = canonical.json ? facts.result : canonical.text
+    if (recordResults) {
+      // A result the ledger would refuse (too deep or big, unstorable text) is left out, saying why;
+      // the outcome itself is always recorded.
+      const stored: unknown = canonical.json ? JSON.parse(canonical.text) : canonical.text
+      const problem = findJsonProblem(stored, DEFAULT_ARGUMENT_LIMITS)
+      if (problem) body.result_omitted = { reason: problem.kind, message: problem.message }
+      else body.result = stored
+    }
   }
   if (facts.error !== undefined) body.error = facts.error
   if (facts.caller) Object.assign(body, callerField(facts.caller))

@@ -1,4 +1,10 @@
-import { canonicalJson, sha256Hex } from '../shared/index.js'
+import {
+  canonicalJson,
+  DEFAULT_BODY_LIMITS,
+  findJsonProblem,
+  type JsonLimits,
+  sha256Hex,
+} from '../shared/index.js'
 import { LedgerError } from './errors.js'
 import type { LedgerEntry, UnhashedEntry } from './ledger.types.js'
 
@@ -23,13 +29,18 @@ export function assertChainId(chain: unknown): asserts chain is string {
 }
 
 /**
- * Returns the RFC 8785 text of an entry body, rejecting anything that is not a JSON object.
+ * Admits an entry body: a JSON object that every reader and both verifiers can process and the
+ * database can store, within `limits` (depth and size: a reader pays per level, PostgreSQL's json
+ * type refuses lone surrogates and U+0000). Returns its RFC 8785 text and the body as stored (undefined
+ * members dropped, toJSON applied).
  *
- * @throws {LedgerError} LEDGER_BODY_INVALID
- * @example
- * canonicalBody({ b: 1, a: 2 }) // '{"a":2,"b":1}'
+ * @throws {LedgerError} LEDGER_BODY_INVALID naming the broken rule and where, e.g. `[max_depth]`.
+ * @internal
  */
-export function canonicalBody(body: unknown): string {
+export function admitBody(
+  body: unknown,
+  limits: JsonLimits = DEFAULT_BODY_LIMITS,
+): { readonly text: string; readonly body: Record<string, unknown> } {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw new LedgerError('LEDGER_BODY_INVALID', 'entry body must be a JSON object')
   let text: string
@@ -40,24 +51,35 @@ export function canonicalBody(body: unknown): string {
       cause: error,
     })
   }
-  // PostgreSQL text cannot hold U+0000, and the `body->>'…'` expression indexes de-escape every string
-  // of the body, so the insert would fail inside the batch; refuse it up front, for this caller only.
-  if (NUL_ESCAPE.test(text))
-    throw new LedgerError('LEDGER_BODY_INVALID', 'entry body contains U+0000 (not storable)')
-  return text
+  // The limits apply to what is stored, i.e. the canonical form read back (toJSON applied).
+  const stored = JSON.parse(text) as Record<string, unknown>
+  // A large double is stored exactly (RFC 8785 writes it as ECMAScript does): only unsafe as input.
+  const problem = findJsonProblem(stored, { ...limits, unsafeIntegers: limits.unsafeIntegers ?? 'allow' })
+  if (problem)
+    throw new LedgerError('LEDGER_BODY_INVALID', `entry body refused: ${problem.message} [${problem.kind}]`)
+  return { text, body: stored }
 }
 
-// An unescaped `\u0000` in JSON text: preceded by an even number of backslashes.
-const NUL_ESCAPE = /(?<!\\)(?:\\\\)*\\u0000/
+/**
+ * Returns the RFC 8785 text of an entry body, refusing anything {@link admitBody} refuses.
+ *
+ * @throws {LedgerError} LEDGER_BODY_INVALID
+ * @example
+ * canonicalBody({ b: 1, a: 2 }) // '{"a":2,"b":1}'
+ */
+export function canonicalBody(body: unknown, limits: JsonLimits = DEFAULT_BODY_LIMITS): string {
+  return admitBody(body, limits).text
+}
 
 /**
  * The exact text that is hashed: RFC 8785 form of `{v, chain, seq, ts, type, body, prev}`. Members are
  * written in JCS order (body, chain, prev, seq, ts, type, v); `bodyText` must already be canonical.
+ * The format only: bodies are admitted (limits, storable text) by the store, with `canonicalBody`.
  *
  * @example
  * entryCanonicalText({ v: 1, chain: 'c', seq: 1, ts, type: 't', body: {}, prev: GENESIS_PREV }, '{}')
  */
-export function entryCanonicalText(entry: UnhashedEntry, bodyText = canonicalBody(entry.body)): string {
+export function entryCanonicalText(entry: UnhashedEntry, bodyText = canonicalJson(entry.body)): string {
   // The envelope members are a validated string or a safe integer, whose RFC 8785 form is exactly what
   // JSON.stringify prints; calling it directly keeps this hot path (append and verify) cheap.
   return (
@@ -90,7 +112,7 @@ export function hashEntry(entry: UnhashedEntry, bodyText?: string): string {
  */
 export function linkEntry(
   fields: Omit<UnhashedEntry, 'v'>,
-  bodyText: string = canonicalBody(fields.body),
+  bodyText: string = canonicalJson(fields.body),
 ): LedgerEntry {
   const unhashed: UnhashedEntry = { v: 1, ...fields }
   return { ...unhashed, hash: hashEntry(unhashed, bodyText) }

@@ -7,7 +7,8 @@ import { ArbiterError } from '../shared/index.js'
  * - `LEDGER_WRITE_FAILED`: the database refused the entry for another reason (check, trigger, data).
  * - `LEDGER_DUPLICATE`: a unique link was already recorded (a second outcome for one decision, a second
  *   decision for one vendor event…, migration 0101); the entry was not stored.
- * - `LEDGER_BODY_INVALID`: the body is not a JSON object that RFC 8785 can canonicalise.
+ * - `LEDGER_BODY_INVALID`: the body is not a JSON object that RFC 8785 can canonicalise, or breaks the
+ *   body limits (depth, size, a lone surrogate or U+0000: what a reader or the database cannot take).
  * - `LEDGER_REQUEST_INVALID`: chain id or entry type is malformed.
  * - `LEDGER_CLOSED`: append after `close()`.
  * - `LEDGER_ROW_INVALID`: a row read back from the database does not match the v1 format.
@@ -15,6 +16,8 @@ import { ArbiterError } from '../shared/index.js'
  * - `LEDGER_CHECKPOINT_FAILED`: a checkpoint could not be signed, stored or anchored.
  * - `LEDGER_MIGRATION_FAILED`: a schema migration failed or could not be loaded.
  * - `LEDGER_EXPORT_INVALID`: bad export options (range, format).
+ * - `LEDGER_CHAIN_NOT_FOUND`: a chain named for verification is known nowhere (database, anchors,
+ *   expected chains).
  */
 export type LedgerErrorCode =
   | 'LEDGER_UNAVAILABLE'
@@ -29,6 +32,7 @@ export type LedgerErrorCode =
   | 'LEDGER_MIGRATION_FAILED'
   | 'LEDGER_NOT_MIGRATED'
   | 'LEDGER_EXPORT_INVALID'
+  | 'LEDGER_CHAIN_NOT_FOUND'
 
 /** A ledger failure with a stable {@link LedgerErrorCode}. */
 export class LedgerError extends ArbiterError<LedgerErrorCode> {}

@@ -47,7 +47,9 @@ export {
   GENESIS_PREV,
   type Ledger,
   type LedgerEntry,
+  type SeqRange,
   type UnhashedEntry,
+  type VerifiableLedger,
 } from './ledger.types.js'
 export { assertLedgerSchema, migrateToLatest } from './migrations.js'
 export {
@@ -65,6 +67,7 @@ export {
   toRedactionMarker,
   valueAtPointer,
 } from './redaction.js'
+export type { OmittedBody } from './row.js'
 export type { LedgerDatabase } from './schema.js'
 export {
   type BreakKind,
@@ -73,4 +76,9 @@ export {
   type VerifyEntriesOptions,
   verifyEntries,
 } from './verify.js'
-export { type VerifyChainOptions, verifyChain, verifyLedger } from './verify-ledger.js'
+export {
+  type VerifyChainOptions,
+  verifiableChains,
+  verifyChain,
+  verifyLedger,
+} from './verify-ledger.js'

@@ -1,11 +1,17 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
-import { type Clock, systemClock, toRfc3339Millis } from '../shared/index.js'
-import { assertChainId, canonicalBody, ENTRY_TYPE_PATTERN, linkEntry } from './chain.js'
+import {
+  type Clock,
+  DEFAULT_BODY_LIMITS,
+  type JsonLimits,
+  systemClock,
+  toRfc3339Millis,
+} from '../shared/index.js'
+import { admitBody, assertChainId, ENTRY_TYPE_PATTERN, linkEntry } from './chain.js'
 import type { Checkpointer } from './checkpointer.js'
 import { LedgerError, toWriteError } from './errors.js'
-import type { AppendRequest, ChainHead, LedgerEntry } from './ledger.types.js'
+import type { AppendRequest, ChainHead, LedgerEntry, SeqRange, VerifiableLedger } from './ledger.types.js'
 import { GENESIS_PREV, type Ledger } from './ledger.types.js'
-import { toLedgerEntry } from './row.js'
+import { decodeEntryRow } from './row.js'
 import type { LedgerDatabase } from './schema.js'
 
 export interface KyselyLedgerStoreOptions {
@@ -16,8 +22,16 @@ export interface KyselyLedgerStoreOptions {
   readonly pageSize?: number
   /** Called after each committed batch. */
   readonly onCommit?: (chain: string, last: LedgerEntry, count: number) => void
-  /** Signs checkpoints every N entries / T seconds; started by the store, stopped by `close()`. */
+  /**
+   * Signs checkpoints every N entries / T seconds; started by the store, and closed by `close()`, which
+   * signs a final checkpoint of every chain.
+   */
   readonly checkpointer?: Checkpointer
+  /**
+   * Depth and size limits on every body appended (default `DEFAULT_BODY_LIMITS`, 48 levels and 25,000
+   * values): nothing enters the ledger that a reader or verifier cannot process.
+   */
+  readonly bodyLimits?: JsonLimits
 }
 
 /** A ledger_entries row as selected (body as text, seq as returned by the driver). */
@@ -51,14 +65,16 @@ const BODY_FIELDS = {
  * const ledger = new KyselyLedgerStore(db)
  * const entry = await ledger.append({ chain: 'default', type: 'decision', body: { decision_id: 'd1' } })
  */
-export class KyselyLedgerStore implements Ledger {
+export class KyselyLedgerStore implements Ledger, VerifiableLedger {
   private readonly queues = new Map<string, Pending[]>()
   private readonly running = new Map<string, Promise<void>>()
   private readonly knownHeads = new Set<string>()
   private readonly clock: Clock
   private readonly maxBatch: number
   private readonly pageSize: number
+  private readonly bodyLimits: JsonLimits
   private closed = false
+  private closing: Promise<void> | null = null
 
   constructor(
     private readonly db: Kysely<LedgerDatabase>,
@@ -67,6 +83,7 @@ export class KyselyLedgerStore implements Ledger {
     this.clock = options.clock ?? systemClock
     this.maxBatch = options.maxBatch ?? 512
     this.pageSize = options.pageSize ?? 5000
+    this.bodyLimits = options.bodyLimits ?? DEFAULT_BODY_LIMITS
     this.checkpointer = options.checkpointer ?? null
     this.checkpointer?.start()
   }
@@ -85,9 +102,8 @@ export class KyselyLedgerStore implements Ledger {
       assertChainId(request.chain)
       if (typeof request.type !== 'string' || !ENTRY_TYPE_PATTERN.test(request.type))
         throw new LedgerError('LEDGER_REQUEST_INVALID', `entry type must match ${ENTRY_TYPE_PATTERN.source}`)
-      const bodyText = canonicalBody(request.body)
       // The stored and returned body is the canonical one (undefined members dropped, toJSON applied).
-      const body = JSON.parse(bodyText) as Record<string, unknown>
+      const { text: bodyText, body } = admitBody(request.body, this.bodyLimits)
       return new Promise<LedgerEntry>((resolve, reject) => {
         const queue = this.queues.get(request.chain) ?? []
         queue.push({ type: request.type, body, bodyText, resolve, reject })
@@ -199,19 +215,18 @@ export class KyselyLedgerStore implements Ledger {
   }
 
   /** Streams a chain's entries in seq order, a page at a time (keyset pagination, constant memory). */
-  async *entries(
-    chain: string,
-    range: { fromSeq?: number; toSeq?: number } = {},
-  ): AsyncIterable<LedgerEntry> {
-    for await (const row of this.rows(chain, range)) yield toLedgerEntry(row)
+  async *entries(chain: string, range: SeqRange = {}): AsyncIterable<LedgerEntry> {
+    for await (const row of this.rawRows(chain, range)) yield decodeEntryRow(row)
   }
 
   /**
-   * Streams raw rows (body as text) without parsing them: the verifier parses them itself.
+   * Streams stored rows (body as its stored text) without decoding them: the verifier and the export
+   * parse them themselves. Part of {@link VerifiableLedger}.
    *
-   * @internal
+   * @example
+   * for await (const row of ledger.rawRows('default', { fromSeq: 1 })) console.log(row)
    */
-  async *rows(chain: string, range: { fromSeq?: number; toSeq?: number } = {}): AsyncIterable<unknown> {
+  async *rawRows(chain: string, range: SeqRange = {}): AsyncIterable<unknown> {
     const to = String(range.toSeq ?? Number.MAX_SAFE_INTEGER)
     const page = (after: number): Promise<EntrySelectRow[]> => {
       const query = this.selectEntries()
@@ -248,7 +263,7 @@ export class KyselyLedgerStore implements Ledger {
     if (filter.chain !== undefined) query = query.where('chain', '=', filter.chain)
     if (filter.type !== undefined) query = query.where('type', '=', filter.type)
     const rows = await query.orderBy('chain').orderBy('seq').execute()
-    return rows.map(toLedgerEntry)
+    return rows.map((row) => decodeEntryRow(row))
   }
 
   /**
@@ -261,7 +276,7 @@ export class KyselyLedgerStore implements Ledger {
     let query = this.selectEntries().where('type', '=', type)
     if (filter.chain !== undefined) query = query.where('chain', '=', filter.chain)
     const rows = await query.orderBy('chain').orderBy('seq').execute()
-    return rows.map(toLedgerEntry)
+    return rows.map((row) => decodeEntryRow(row))
   }
 
   /** Every chain that has at least one entry, with its head. */
@@ -275,32 +290,42 @@ export class KyselyLedgerStore implements Ledger {
     return rows.map((row) => ({ chain: row.chain, seq: Number(row.seq), hash: row.hash }))
   }
 
-  /** Stops accepting appends and waits for queued ones to settle; the database stays open (its owner closes it). */
-  async close(): Promise<void> {
-    this.closed = true
-    await Promise.allSettled([...this.running.values()])
-    await this.checkpointer?.stop()
+  /**
+   * Stops accepting appends and waits for queued ones to settle; with a checkpointer, signs a final
+   * checkpoint of every chain (a graceful shutdown leaves no unsigned tail). The database stays open
+   * (its owner closes it).
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true
+      await Promise.allSettled([...this.running.values()])
+      await this.checkpointer?.close()
+    })()
+    return this.closing
   }
 
   /**
-   * Stored checkpoints of a chain as raw rows, for the verifier (which parses them itself).
+   * Stored checkpoints of a chain as raw rows, oldest first, for the verifier and the export (which
+   * parse them themselves). Part of {@link VerifiableLedger}.
    *
-   * @internal
+   * @example
+   * const rows = await ledger.checkpoints('default')
    */
-  async checkpointRows(chain: string): Promise<unknown[]> {
+  async checkpoints(chain: string): Promise<unknown[]> {
     return this.db
       .selectFrom('ledger_checkpoints')
       .select(['chain', 'seq', 'hash', 'ts', 'key_id', 'sig', 'public_key'])
       .where('chain', '=', chain)
-      .orderBy('seq')
+      .orderBy('id')
       .execute()
   }
 
   /**
    * Every chain the database knows of: heads and checkpoints (a chain whose entries were all deleted
-   * still has checkpoints naming it).
+   * still has checkpoints naming it). Part of {@link VerifiableLedger}.
    *
-   * @internal
+   * @example
+   * const chains = await ledger.knownChains()
    */
   async knownChains(): Promise<string[]> {
     const heads = await this.db.selectFrom('ledger_heads').select('chain').execute()

@@ -44,6 +44,26 @@ export interface ChainHead {
   readonly hash: string
 }
 
+/** An inclusive range of `seq` values; either end may be left open. */
+export interface SeqRange {
+  readonly fromSeq?: number
+  readonly toSeq?: number
+}
+
+/**
+ * What verification and export need from a ledger: the stored rows and checkpoints exactly as the
+ * database holds them (untrusted, undecoded: the verifier parses them itself), and every chain the
+ * database knows of. `KyselyLedgerStore` implements it; a wrapper (metrics) forwards it.
+ */
+export interface VerifiableLedger {
+  /** A chain's stored rows in seq order, body as stored text, streamed in constant memory. */
+  rawRows(chain: string, range?: SeqRange): AsyncIterable<unknown>
+  /** A chain's stored checkpoints as raw rows, oldest first. */
+  checkpoints(chain: string): Promise<unknown[]>
+  /** Every chain the database knows of: heads and checkpoints (entries may have been deleted). */
+  knownChains(): Promise<string[]>
+}
+
 /**
  * The append-only ledger as the guard and server use it. Implemented by `KyselyLedgerStore`
  * on PostgreSQL and PGlite alike.
@@ -54,7 +74,7 @@ export interface Ledger {
   /** The newest entry of a chain, or null for an empty/unknown chain. */
   head(chain: string): Promise<ChainHead | null>
   /** Streams a chain's entries in seq order, in constant memory. */
-  entries(chain: string, range?: { fromSeq?: number; toSeq?: number }): AsyncIterable<LedgerEntry>
+  entries(chain: string, range?: SeqRange): AsyncIterable<LedgerEntry>
   /** Entries whose body has `field` equal to `value` (indexed for decision_id, event_id, approval_id). */
   findByBodyField(
     field: 'decision_id' | 'event_id' | 'approval_id',
@@ -65,5 +85,6 @@ export interface Ledger {
   findByType(type: string, filter?: { chain?: string }): Promise<LedgerEntry[]>
   /** Every chain with its head. */
   listChains(): Promise<ChainHead[]>
+  /** Stops accepting appends, waits for queued ones, and (with a checkpointer) signs a final checkpoint. */
   close(): Promise<void>
 }

@@ -1,12 +1,15 @@
 import { type Kysely, type SqlBool, sql } from 'kysely'
 import { z } from 'zod'
-import { ValidationError } from '../shared/index.js'
+import { DEFAULT_BODY_LIMITS, type JsonLimits, ValidationError } from '../shared/index.js'
 import type { LedgerEntry } from './ledger.types.js'
+import { decodeEntryRow } from './row.js'
 import type { LedgerDatabase } from './schema.js'
 
 /**
  * Read-only queries over the fixed ledger schema for the audit API and UI. Nothing here writes;
- * bodies are returned as stored (decision entries already hold redacted arguments).
+ * bodies are returned as stored (decision entries already hold redacted arguments), except one nested
+ * deeper than the body limit (only an older version could store it), which comes back as an explicit
+ * `{"body_omitted": {…}}` stand-in so no response or page breaks on it.
  */
 
 /** Filters for {@link LedgerQueries.listEntries}; all optional and combined with AND. */
@@ -87,31 +90,16 @@ function decodeCursor(cursor: string): z.infer<typeof cursorSchema> {
   return parsed.data
 }
 
-interface EntryRow {
-  chain: string
-  seq: string | number
-  ts: string
-  type: string
-  body: unknown
-  prev: string
-  hash: string
-}
-
-function toEntry(row: EntryRow): LedgerEntry {
-  const body = typeof row.body === 'string' ? (JSON.parse(row.body) as unknown) : row.body
-  return {
-    v: 1,
-    chain: row.chain,
-    seq: Number(row.seq),
-    ts: row.ts,
-    type: row.type,
-    body: (body ?? {}) as Record<string, unknown>,
-    prev: row.prev,
-    hash: row.hash,
-  }
-}
-
-const entryColumns = ['chain', 'seq', 'ts', 'type', 'body', 'prev', 'hash'] as const
+// Body as its stored text: rows go through the one decoder (row.ts), like the store's own reads.
+const entryColumns = [
+  'chain',
+  'seq',
+  'ts',
+  'type',
+  sql<string>`body::text`.as('body'),
+  'prev',
+  'hash',
+] as const
 
 /** `body.reasons` as a JSON array, or an empty one when absent or malformed (json_array_elements throws otherwise). */
 const reasonsArray = sql`case when json_typeof(body->'reasons') = 'array' then body->'reasons' else '[]'::json end`
@@ -143,12 +131,20 @@ function conditions(f: EntryFilter): ReturnType<typeof sql<SqlBool>>[] {
 /**
  * Creates the read-only query functions over a ledger database (PostgreSQL or PGlite).
  *
+ * `options.bodyLimits` should be the store's (default `DEFAULT_BODY_LIMITS`): a body nested deeper is
+ * returned as a `body_omitted` stand-in.
+ *
  * @throws {ValidationError} VALIDATION_FAILED from `listEntries` for a cursor this module did not issue.
  * @example
  * const queries = createLedgerQueries(db)
  * const { entries, nextCursor } = await queries.listEntries({ type: 'decision', action: 'deny' }, { limit: 50 })
  */
-export function createLedgerQueries(db: Kysely<LedgerDatabase>): LedgerQueries {
+export function createLedgerQueries(
+  db: Kysely<LedgerDatabase>,
+  options: { readonly bodyLimits?: JsonLimits } = {},
+): LedgerQueries {
+  const maxDepth = (options.bodyLimits ?? DEFAULT_BODY_LIMITS).maxDepth
+  const toEntry = (row: unknown): LedgerEntry => decodeEntryRow(row, { maxDepth })
   return {
     async listEntries(filter, page = {}) {
       const limit = Math.min(Math.max(page.limit ?? 50, 1), 500)

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { sha256Hex } from '../shared/index.js'
 import { LedgerError } from './errors.js'
 import type { Checkpoint, LedgerEntry } from './ledger.types.js'
 
@@ -90,21 +91,88 @@ export function parseBodyText(text: string): Record<string, unknown> | null {
     : null
 }
 
+/** How a reader treats a body it cannot hand on safely. */
+export interface DecodeOptions {
+  /**
+   * Deepest nesting a reader passes on (the ledger's body limit). A deeper body, which only a version
+   * before admission limits could have stored, is replaced by an explicit `body_omitted` stand-in
+   * instead of breaking the reader (JSON.stringify, the web UI); export and verify read it in full.
+   * A stored body that is not a JSON object gets a stand-in too. Without it the body is returned in
+   * full, whatever its depth, and a non-object body is LEDGER_ROW_INVALID.
+   */
+  readonly maxDepth?: number
+}
+
 /**
- * Turns a stored row into a {@link LedgerEntry}.
+ * The body readers get in place of one they cannot pass on: it says why, and names the stored bytes
+ * (`sha256` of the stored body text, which for a body Arbiter wrote is its canonical form, as
+ * `arbiter export` writes it) so an auditor can find the full body in an export.
+ */
+export interface OmittedBody {
+  readonly body_omitted: {
+    /** `max_depth`: too deep to pass on; `not_object`: the stored body is not a JSON object (tampering). */
+    readonly reason: 'max_depth' | 'not_object'
+    readonly message: string
+    readonly bytes: number
+    readonly sha256: string
+  }
+}
+
+/**
+ * True when JSON `text` nests arrays and objects more than `maxDepth` levels (the top value counts as
+ * one): a scan of the text, so a hostile depth costs no parsing and no stack.
+ */
+function textNestsDeeper(text: string, maxDepth: number): boolean {
+  if (text.length <= 2 * maxDepth) return false // not enough brackets to get there
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c)
+        i++ // skip the escaped character
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > maxDepth) return true
+    } else if (c === 0x5d || c === 0x7d) depth--
+  }
+  return false
+}
+
+function omittedBody(
+  text: string,
+  reason: OmittedBody['body_omitted']['reason'],
+  maxDepth: number,
+): OmittedBody {
+  return {
+    body_omitted: {
+      reason,
+      message:
+        reason === 'max_depth'
+          ? `body nests deeper than ${maxDepth} levels (stored before admission limits); arbiter export and arbiter verify read it in full`
+          : 'the stored body is not a JSON object, which no Arbiter version writes; run arbiter verify',
+      bytes: Buffer.byteLength(text, 'utf8'),
+      sha256: sha256Hex(text),
+    },
+  }
+}
+
+/**
+ * The one decoder of stored entry rows (store reads, API queries, export): checks the envelope as the
+ * verifier does, parses the body text (V8's JSON.parse is iterative, so depth cannot overflow it),
+ * and, with `maxDepth`, stands in for a body too deep to pass on.
  *
  * @throws {LedgerError} LEDGER_ROW_INVALID when the row does not match the v1 format.
  * @internal
  */
-export function toLedgerEntry(raw: unknown): LedgerEntry {
-  const parsed = entryRowSchema.safeParse(raw)
-  if (!parsed.success)
-    throw new LedgerError(
-      'LEDGER_ROW_INVALID',
-      `invalid ledger row: ${parsed.error.issues[0]?.message ?? ''}`,
-    )
-  const row = parsed.data
-  const body = parseBodyText(row.body)
+export function decodeEntryRow(raw: unknown, options: DecodeOptions = {}): LedgerEntry {
+  const row = parseStoredRow(raw) ?? parseRowSchema(raw)
+  const stand = (reason: OmittedBody['body_omitted']['reason']) =>
+    omittedBody(row.body, reason, options.maxDepth ?? 0) as unknown as Record<string, unknown>
+  let body: Record<string, unknown> | null
+  if (options.maxDepth !== undefined && textNestsDeeper(row.body, options.maxDepth)) body = stand('max_depth')
+  else body = parseBodyText(row.body) ?? (options.maxDepth !== undefined ? stand('not_object') : null)
   if (!body)
     throw new LedgerError('LEDGER_ROW_INVALID', `ledger row ${row.chain}/${row.seq}: body is not an object`)
   return {
@@ -117,4 +185,14 @@ export function toLedgerEntry(raw: unknown): LedgerEntry {
     prev: row.prev,
     hash: row.hash,
   }
+}
+
+function parseRowSchema(raw: unknown): EntryRow {
+  const parsed = entryRowSchema.safeParse(raw)
+  if (!parsed.success)
+    throw new LedgerError(
+      'LEDGER_ROW_INVALID',
+      `invalid ledger row: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}`.trim(),
+    )
+  return parsed.data
 }

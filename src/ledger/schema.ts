@@ -2,7 +2,7 @@ import type { ColumnType, Generated } from 'kysely'
 
 /**
  * Tables of the ledger as Kysely sees them. `body` is PostgreSQL `json` (not `jsonb`): it keeps the
- * text as written and accepts `\u0000`, which jsonb rejects and tool arguments may contain.
+ * canonical text as written (the bytes that were hashed).
  * `ts` is the exact RFC 3339 string that was hashed.
  */
 export interface LedgerEntriesTable {

@@ -1,70 +1,100 @@
+import { type Clock, systemClock } from '../shared/index.js'
 import { anchorChains, readAnchors } from './anchor-dir.js'
 import type { TrustedKey } from './checkpoint.js'
-import { KyselyLedgerStore } from './kysely-store.js'
-import type { Ledger } from './ledger.types.js'
+import { LedgerError } from './errors.js'
+import type { VerifiableLedger } from './ledger.types.js'
 import { type ChainReport, verifyEntries } from './verify.js'
 
 export interface VerifyChainOptions {
-  /** Also check the checkpoints written to this directory. */
+  /** Also check the checkpoints written to this directory; a chain with anchor files must exist. */
   readonly anchorDir?: string
-  /** Require checkpoints to be signed by one of these keys. */
+  /**
+   * Pinned keys: checkpoints must be signed by one of these (an empty list trusts none). Without
+   * them each checkpoint is checked against the key it carries, which an insider can replace.
+   */
   readonly trustedKeys?: readonly TrustedKey[]
+  /** Chains that must exist (a pinned expectation): one with no entries is `missing_chain`. */
+  readonly expectedChains?: readonly string[]
+  /**
+   * A chain with entries needs a signed checkpoint at most this old (ms), else `stale_checkpoint`;
+   * 0 or absent: no freshness check (e.g. an archived ledger).
+   */
+  readonly maxCheckpointAgeMs?: number
+  /** The "now" of the freshness check (default: the system clock). */
+  readonly clock?: Clock
   readonly onProgress?: (entries: number) => void
   /** Re-canonicalise every body instead of hashing the stored canonical text (see `verifyEntries`). */
   readonly deep?: boolean
 }
 
 /**
+ * Every chain verification covers: those the database knows (heads, checkpoints), those with anchor
+ * files, and the expected ones, sorted.
+ *
+ * @example
+ * const chains = await verifiableChains(ledger, { anchorDir: './anchors', expectedChains: ['default'] })
+ */
+export async function verifiableChains(
+  ledger: VerifiableLedger,
+  options: Pick<VerifyChainOptions, 'anchorDir' | 'expectedChains'> = {},
+): Promise<string[]> {
+  const anchored = options.anchorDir ? anchorChains(options.anchorDir) : []
+  return [
+    ...new Set([...(await ledger.knownChains()), ...anchored, ...(options.expectedChains ?? [])]),
+  ].sort()
+}
+
+/**
  * Verifies one chain of a ledger: entries streamed from the database as raw rows (parsed by the
- * verifier, not trusted), checkpoints from the database and the anchor dir. Never throws for a broken
- * chain: the report says where it breaks. A ledger that is not a `KyselyLedgerStore` (e.g. wrapped
- * for metrics) is verified through `entries()` without database checkpoints.
+ * verifier, not trusted), checkpoints from the database and the anchor dir, checked against the pinned
+ * keys, and, with `maxCheckpointAgeMs`, for freshness. Never throws for a broken chain: the report
+ * says where it breaks.
  *
  * @throws {LedgerError} LEDGER_UNAVAILABLE-style database errors propagate as thrown by the driver.
  * @example
- * const report = await verifyChain(ledger, 'default', { anchorDir: './anchors' })
+ * const report = await verifyChain(ledger, 'default', { anchorDir: './anchors', trustedKeys })
  * if (!report.ok) console.error(report.failure)
  */
 export async function verifyChain(
-  ledger: Ledger,
+  ledger: VerifiableLedger,
   chain: string,
   options: VerifyChainOptions = {},
 ): Promise<ChainReport> {
-  const store = ledger instanceof KyselyLedgerStore ? ledger : null
-  const checkpoints = [
-    ...(store ? await store.checkpointRows(chain) : []),
-    ...(options.anchorDir ? readAnchors(options.anchorDir, chain) : []),
-  ]
-  return verifyEntries(store ? store.rows(chain) : ledger.entries(chain), {
+  const anchors = options.anchorDir ? readAnchors(options.anchorDir, chain) : []
+  const checkpoints = [...(await ledger.checkpoints(chain)), ...anchors]
+  const maxAgeMs = options.maxCheckpointAgeMs ?? 0
+  return verifyEntries(ledger.rawRows(chain), {
     chain,
     checkpoints,
+    expected: anchors.length > 0 || (options.expectedChains ?? []).includes(chain),
     ...(options.trustedKeys ? { trustedKeys: options.trustedKeys } : {}),
+    ...(maxAgeMs > 0 ? { freshness: { now: (options.clock ?? systemClock).now(), maxAgeMs } } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.deep ? { deep: true } : {}),
   })
 }
 
 /**
- * Verifies every chain (or one), including chains known only from checkpoints or anchor files.
+ * Verifies every chain (see {@link verifiableChains}), or one named chain.
  *
+ * @throws {LedgerError} LEDGER_CHAIN_NOT_FOUND when `chain` is named but neither the database, the
+ *   anchor directory nor the expected chains know it (a typo must not read as "ok").
  * @example
- * const reports = await verifyLedger(ledger, { anchorDir: './anchors' })
+ * const reports = await verifyLedger(ledger, { anchorDir: './anchors', trustedKeys })
  * const ok = reports.every((r) => r.ok)
  */
 export async function verifyLedger(
-  ledger: Ledger,
+  ledger: VerifiableLedger,
   options: VerifyChainOptions & { readonly chain?: string } = {},
 ): Promise<ChainReport[]> {
-  let chains: string[]
-  if (options.chain) chains = [options.chain]
-  else {
-    const known =
-      ledger instanceof KyselyLedgerStore
-        ? await ledger.knownChains()
-        : (await ledger.listChains()).map((head) => head.chain)
-    chains = [...new Set([...known, ...(options.anchorDir ? anchorChains(options.anchorDir) : [])])].sort()
-  }
+  const known = await verifiableChains(ledger, options)
+  if (options.chain !== undefined && !known.includes(options.chain))
+    throw new LedgerError(
+      'LEDGER_CHAIN_NOT_FOUND',
+      `no chain named ${JSON.stringify(options.chain).slice(0, 140)} in the database, the anchor directory or the expected chains`,
+    )
   const reports: ChainReport[] = []
-  for (const chain of chains) reports.push(await verifyChain(ledger, chain, options))
+  for (const chain of options.chain !== undefined ? [options.chain] : known)
+    reports.push(await verifyChain(ledger, chain, options))
   return reports
 }

@@ -5,7 +5,7 @@ import { checkCheckpointSignature, type StoredCheckpoint, type TrustedKey } from
 import { GENESIS_PREV } from './ledger.types.js'
 import { checkpointRowSchema, entryRowSchema, parseBodyText, parseStoredRow } from './row.js'
 
-/** The kinds of break `verify` reports. */
+/** The kinds of break `verify` reports (docs/ledger-format.md, "Verification algorithm"). */
 export type BreakKind =
   | 'hash_mismatch'
   | 'broken_link'
@@ -13,6 +13,8 @@ export type BreakKind =
   | 'checkpoint_mismatch'
   | 'truncated'
   | 'bad_signature'
+  | 'stale_checkpoint'
+  | 'missing_chain'
 
 /** The first place a chain fails verification. */
 export interface ChainFailure {
@@ -38,8 +40,19 @@ export interface VerifyEntriesOptions {
   readonly chain: string
   /** Checkpoints from the database and anchor files; untrusted, parsed here. Other chains' are ignored. */
   readonly checkpoints?: Iterable<unknown>
-  /** When given, checkpoints must be signed by one of these keys. */
+  /**
+   * Pinned keys: when given, a checkpoint counts only when signed by one of them (an empty list trusts
+   * none). Without it, each checkpoint is checked against the public key it carries, which proves only
+   * that someone signed it.
+   */
   readonly trustedKeys?: readonly TrustedKey[]
+  /**
+   * Require a recent checkpoint: a chain with entries whose newest valid checkpoint is older than
+   * `maxAgeMs` at `now` (or that has none while its first entry is that old) is `stale_checkpoint`.
+   */
+  readonly freshness?: { readonly now: Date; readonly maxAgeMs: number }
+  /** The chain is known to exist (anchor files, a pinned expectation): no entries is `missing_chain`. */
+  readonly expected?: boolean
   /**
    * Also prove every stored body is in RFC 8785 form by re-canonicalising it (slower). Without it, an
    * entry passes when its stored body bytes hash to its `hash` (what Arbiter writes: the canonical
@@ -71,14 +84,32 @@ function bodyTextOf(body: string | Record<string, unknown>): string | null {
   }
 }
 
+function startsAnObject(text: string): boolean {
+  let i = 0
+  let c = text.charCodeAt(0)
+  // JSON whitespace: space, tab, line feed, carriage return.
+  while (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) c = text.charCodeAt(++i)
+  return c === 0x7b
+}
+
+interface SplitCheckpoints {
+  readonly valid: Map<number, StoredCheckpoint[]>
+  readonly maxSeq: number
+  readonly count: number
+  /** The valid checkpoint with the newest `ts`. */
+  readonly newest: StoredCheckpoint | null
+  readonly bad: ChainFailure | null
+}
+
 function splitCheckpoints(
   chain: string,
   raw: Iterable<unknown>,
   trusted: readonly TrustedKey[] | undefined,
-): { valid: Map<number, StoredCheckpoint[]>; maxSeq: number; count: number; bad: ChainFailure | null } {
+): SplitCheckpoints {
   const valid = new Map<number, StoredCheckpoint[]>()
   let maxSeq = 0
   let count = 0
+  let newest: StoredCheckpoint | null = null
   let bad: ChainFailure | null = null
   for (const item of raw) {
     const parsed = checkpointRowSchema.safeParse(item)
@@ -92,18 +123,53 @@ function splitCheckpoints(
     }
     const cp = parsed.data
     if (cp.chain !== chain) continue
-    const problem = checkCheckpointSignature(cp, trusted)
+    const problem =
+      trusted?.length === 0
+        ? `checkpoint at seq ${cp.seq} is signed by untrusted key ${cp.key_id} (no key is trusted)`
+        : checkCheckpointSignature(cp, trusted)
     if (problem) {
       if (!bad || cp.seq < bad.seq) bad = { seq: cp.seq, kind: 'bad_signature', message: problem }
       continue
     }
     count += 1
     maxSeq = Math.max(maxSeq, cp.seq)
+    if (!newest || timeOf(cp.ts) > timeOf(newest.ts)) newest = cp
     const list = valid.get(cp.seq) ?? []
     list.push(cp)
     valid.set(cp.seq, list)
   }
-  return { valid, maxSeq, count, bad }
+  return { valid, maxSeq, count, newest, bad }
+}
+
+// Signed checkpoint times are RFC 3339; an unparseable one (signed, so written by the key holder) is old.
+function timeOf(ts: string): number {
+  const t = Date.parse(ts)
+  return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t
+}
+
+/** `stale_checkpoint` when the chain's newest signature is older than the allowed age (see options). */
+function staleness(
+  cps: SplitCheckpoints,
+  firstTs: string | null,
+  freshness: NonNullable<VerifyEntriesOptions['freshness']>,
+): ChainFailure | null {
+  if (firstTs === null || freshness.maxAgeMs <= 0) return null
+  const cutoff = freshness.now.getTime() - freshness.maxAgeMs
+  const now = freshness.now.toISOString()
+  if (cps.newest) {
+    if (timeOf(cps.newest.ts) >= cutoff) return null
+    return {
+      seq: cps.newest.seq,
+      kind: 'stale_checkpoint',
+      message: `the newest signed checkpoint (seq ${cps.newest.seq}, ${cps.newest.ts}) is older than ${freshness.maxAgeMs} ms at ${now}`,
+    }
+  }
+  if (timeOf(firstTs) >= cutoff) return null
+  return {
+    seq: 1,
+    kind: 'stale_checkpoint',
+    message: `no signed checkpoint, and entry 1 (${firstTs}) is older than ${freshness.maxAgeMs} ms at ${now}`,
+  }
 }
 
 /**
@@ -127,6 +193,7 @@ export async function verifyEntries(
   let prev = GENESIS_PREV
   let count = 0
   let failure: ChainFailure | null = null
+  let firstTs: string | null = null
   const fail = (seq: number, kind: BreakKind, message: string) => {
     failure = { seq, kind, message }
   }
@@ -159,6 +226,11 @@ export async function verifyEntries(
       body: {},
       prev: row.prev,
     }
+    // The format's body is an object: its text starts with `{` (a cheap check per row).
+    if (typeof row.body === 'string' && !startsAnObject(row.body)) {
+      fail(row.seq, 'hash_mismatch', `entry ${row.seq} has a body that is not a JSON object`)
+      break
+    }
     // Fast path: the stored text is the canonical text the writer hashed. Otherwise (or in deep mode)
     // hash the canonical form of the parsed body, exactly as the format defines it.
     const stored = typeof row.body === 'string' && !options.deep ? row.body : null
@@ -181,17 +253,25 @@ export async function verifyEntries(
       break
     }
     prev = row.hash
+    if (count === 0) firstTs = row.ts
     count += 1
     expected += 1
     if (options.onProgress && count % every === 0) options.onProgress(count)
   }
   const last = count > 0 ? { seq: expected - 1, hash: prev } : null
+  if (!failure && count === 0 && (options.expected || cps.count > 0))
+    fail(
+      1,
+      'missing_chain',
+      `chain ${chain} has no entries in the database, but ${cps.count > 0 ? `a signed checkpoint names entry ${cps.maxSeq}` : 'it is expected to exist'}`,
+    )
   if (!failure && cps.maxSeq > expected - 1)
     fail(
       expected,
       'truncated',
       `a signed checkpoint names entry ${cps.maxSeq}; the chain ends at ${expected - 1}`,
     )
+  if (!failure && options.freshness) failure = staleness(cps, firstTs, options.freshness)
   const rowFailure = failure as ChainFailure | null
   const first = cps.bad && (!rowFailure || cps.bad.seq < rowFailure.seq) ? cps.bad : rowFailure
   options.onProgress?.(count)

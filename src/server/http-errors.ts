@@ -43,6 +43,7 @@ export const statusByCode: Readonly<Record<string, number>> = {
   ENTRY_NOT_FOUND: 404,
   APPROVAL_NOT_FOUND: 404,
   CHAIN_NOT_FOUND: 404,
+  LEDGER_CHAIN_NOT_FOUND: 404,
   API_KEY_NOT_FOUND: 404,
   CONFLICT: 409,
   // An outcome reported for a call that may not run (yet): the decision's state forbids it.

@@ -107,7 +107,8 @@ function registerRoutes(registry: OpenAPIRegistry): void {
     {
       method: 'get',
       path: '/v1/export',
-      summary: 'Stream the ledger as JSON Lines (canonical entries) or CSV',
+      summary:
+        'Stream the ledger as JSON Lines (per chain its checkpoints and canonical entries, then an end line) or CSV',
       description: roleNote('auditor, approver, admin'),
       request: { query: s.exportQuerySchema },
       responses: {

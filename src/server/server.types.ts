@@ -1,4 +1,4 @@
-import type { Ledger, LedgerQueries } from '../ledger/index.js'
+import type { Ledger, LedgerQueries, VerifiableLedger } from '../ledger/index.js'
 import type { Clock, Logger } from '../shared/index.js'
 import type { ApiKeyStore } from './auth/api-key-store.js'
 import type { ServerMetrics } from './metrics.js'
@@ -23,12 +23,17 @@ export type ServerGuard = SidecarGuard
 /** Plain functions and objects the composition root (`arbiter serve`, `arbiter demo`) passes in. */
 export interface ServerDeps {
   readonly guard: ServerGuard
-  /** The ledger, for streaming exports (reads only). */
-  readonly ledger: Ledger
+  /** The ledger, for streaming exports (reads only: stored rows and checkpoints). */
+  readonly ledger: Ledger & VerifiableLedger
   readonly queries: LedgerQueries
   readonly keys: Pick<ApiKeyStore, 'authenticate'>
   /** Runs a full verification of one chain. */
   readonly verify: (chain: string) => Promise<ChainVerification>
+  /**
+   * The chains `POST /v1/verify` covers: the database's, the anchor directory's and the expected ones
+   * (so a deleted chain is reported, not skipped). Default: the chains with a head.
+   */
+  readonly verifiableChains?: () => Promise<string[]>
   readonly verifications: VerificationLog
   readonly metrics: ServerMetrics
   /** Readiness probe: can the database answer, is a policy bundle loaded. */

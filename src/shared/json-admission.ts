@@ -10,6 +10,11 @@ export interface JsonLimits {
   readonly maxDepth: number
   /** Most values in all (every object, array, string, number, boolean and null counts as one). */
   readonly maxNodes: number
+  /**
+   * Integers beyond ±(2^53 - 1): refused by default (input that lost precision when parsed); `allow`
+   * where the value is already a double that RFC 8785 writes exactly (the ledger's stored bodies).
+   */
+  readonly unsafeIntegers?: 'refuse' | 'allow'
 }
 
 /**
@@ -101,7 +106,8 @@ export function findJsonProblem(value: unknown, limits: JsonLimits): JsonProblem
     }
     if (typeof current === 'number') {
       if (!Number.isFinite(current)) return fail('not_json', path, ' (NaN or Infinity)')
-      if (Number.isInteger(current) && !Number.isSafeInteger(current)) return fail('unsafe_integer', path)
+      if (Number.isInteger(current) && !Number.isSafeInteger(current) && limits.unsafeIntegers !== 'allow')
+        return fail('unsafe_integer', path)
       continue
     }
     if (typeof current !== 'object') return fail('not_json', path, ` (${typeof current})`)

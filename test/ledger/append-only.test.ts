@@ -63,7 +63,7 @@ describe.each(backendFactories)('append-only ledger tables on %s', (_name, creat
     const read: LedgerEntry[] = []
     for await (const entry of store.ledger.entries('c')) read.push(entry)
     expect(read).toEqual(appended)
-    expect(await store.ledger.checkpointRows('c')).toHaveLength(1)
+    expect(await store.ledger.checkpoints('c')).toHaveLength(1)
     expect(await store.ledger.head('c')).toMatchObject({ seq: 3, hash: appended[2]!.hash })
   })
 

@@ -53,14 +53,18 @@ describe.each(backendFactories)('export on %s', (_name, createBackend) => {
     await backend?.dispose()
   })
 
-  it('writes JSONL lines that are exactly the v1 object plus hash, in seq order', async () => {
+  it('writes JSONL lines that are exactly the v1 object plus hash, in seq order, then the end line', async () => {
     const lines = await collect(exportLines(store.ledger, { format: 'jsonl', chain: 'exp' }))
-    expect(lines).toHaveLength(20)
-    const first = JSON.parse(lines[0]!) as Record<string, unknown>
+    expect(lines).toHaveLength(21)
+    const entries = lines.slice(0, 20)
+    const first = JSON.parse(entries[0]!) as Record<string, unknown>
     expect(Object.keys(first).sort()).toEqual(['body', 'chain', 'hash', 'prev', 'seq', 'ts', 'type', 'v'])
-    expect(lines.map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual(
+    expect(entries.map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual(
       Array.from({ length: 20 }, (_, i) => i + 1),
     )
+    expect(JSON.parse(lines[20]!)).toEqual({
+      export_end: { checkpoints: 0, entries: 20, exported_at: expect.stringMatching(/Z$/) },
+    })
   })
 
   it('writes CSV with a header and RFC 4180 quoting', async () => {
@@ -98,20 +102,22 @@ describe.each(backendFactories)('export on %s', (_name, createBackend) => {
       const lines = await collect(
         exportLines(store.ledger, { format: 'jsonl', chain: 'exp', fromSeq: 3, toSeq: 9 }),
       )
-      expect(pyVerify(lines.join('\n')).status).toBe(0)
+      expect(pyVerify(`${lines.join('\n')}\n`).status).toBe(0)
       const edited = lines.map((l, i) => (i === 3 ? l.replace('"euro"', '"EURO"') : l))
-      const run = pyVerify(edited.join('\n'))
+      const run = pyVerify(`${edited.join('\n')}\n`)
       expect(run.status).toBe(1)
       expect(run.stdout).toMatch(/^FAIL: exp seq 6 hash_mismatch/)
       const dropped = lines.filter((_, i) => i !== 3)
-      expect(pyVerify(dropped.join('\n')).stdout).toMatch(/^FAIL: exp seq 6 gap/)
+      expect(pyVerify(`${dropped.join('\n')}\n`).stdout).toMatch(
+        /^FAIL: exp seq 6 gap.*\nFAIL: export truncated: the end line counts/,
+      )
     })
 
     it('verifies what `arbiter export` prints', async () => {
       await store.close()
       const run = runCliProcess('export', ...databaseFlags(backend), '--chain', 'exp', '--format', 'jsonl')
       expect(run.status, run.stderr).toBe(0)
-      expect(run.stdout.split('\n').filter(Boolean)).toHaveLength(20)
+      expect(run.stdout.split('\n').filter(Boolean)).toHaveLength(21)
       expect(pyVerify(run.stdout).stdout).toMatch(/^ok: exp 20 entries/)
     })
   })

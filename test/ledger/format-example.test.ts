@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process'
-import { createPrivateKey } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { createPrivateKey, createPublicKey } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
@@ -12,6 +13,7 @@ import {
   signCheckpoint,
   toJsonLine,
 } from '../../src/ledger/index.js'
+import { canonicalJson } from '../../src/shared/index.js'
 import { repoRoot } from './support.js'
 
 // The worked example of docs/ledger-format.md, pinned: if hashing or signing changes, this fails and
@@ -98,11 +100,41 @@ describe('docs/ledger-format.md worked example', () => {
     expect(checkCheckpointSignature(cp)).toBeNull()
   })
 
+  const cp = signCheckpoint(
+    { chain: 'default', seq: 2, hash: e2.hash, ts: '2026-11-23T19:41:00.000Z' },
+    exampleKey,
+  )
+  const exported = [
+    canonicalJson({ checkpoint: cp }),
+    toJsonLine(e1),
+    toJsonLine(e2),
+    canonicalJson({ export_end: { checkpoints: 1, entries: 2, exported_at: '2026-11-23T19:42:00.000Z' } }),
+  ].map((line) => `${line}\n`)
+
+  it('has the documented export', () => {
+    const doc = readFileSync(join(repoRoot, 'docs', 'ledger-format.md'), 'utf8')
+    expect(doc).toContain(`\`\`\`\n${exported.join('')}\`\`\``)
+  })
+
   it.skipIf(spawnSync('python3', ['--version']).status !== 0)('verifies with the independent script', () => {
-    const run = spawnSync('python3', [join(repoRoot, 'scripts', 'verify-export.py'), '-'], {
-      input: `${toJsonLine(e1)}\n${toJsonLine(e2)}\n`,
-      encoding: 'utf8',
-    })
-    expect(run.stdout).toBe(`ok: default 2 entries, head ${e2.hash}\n`)
+    const dir = mkdtempSync(join(tmpdir(), 'arbiter-example-'))
+    const pub = join(dir, 'example.pub.pem')
+    writeFileSync(pub, createPublicKey(exampleKey).export({ format: 'pem', type: 'spki' }))
+    try {
+      for (const extra of [[], ['--pure-python']]) {
+        const run = spawnSync(
+          'python3',
+          [join(repoRoot, 'scripts', 'verify-export.py'), '--trusted-key', pub, ...extra, '-'],
+          {
+            input: exported.join(''),
+            encoding: 'utf8',
+          },
+        )
+        expect(run.stdout).toBe(`ok: default 2 entries, head ${e2.hash}\n`)
+        expect(run.status).toBe(0)
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

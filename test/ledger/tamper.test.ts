@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'kysely'
@@ -151,12 +151,17 @@ describe.each(backendFactories)('tampering caught by verify on %s', (_name, crea
   let backend: TestBackend
   let store: OpenLedger
   let anchorDir: string
+  // The CLI pins the checkpoint key (freshness has its own tests: verify-trust.test.ts).
+  let pin: string[]
 
   beforeAll(async () => {
     backend = await createBackend()
     anchorDir = mkdtempSync(join(tmpdir(), 'arbiter-anchors-'))
     store = await openLedger(backend)
-    const { privateKey } = generateKeyPairSync('ed25519')
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519')
+    const keyFile = `${anchorDir}-key.pem`
+    writeFileSync(keyFile, publicKey.export({ format: 'pem', type: 'spki' }))
+    pin = ['--trusted-key', keyFile, '--max-checkpoint-age', '0']
     const checkpointer = new Checkpointer(store.handle.db, { signingKey: privateKey, anchorDir })
     for (const scenario of scenarios) {
       const entries: LedgerEntry[] = []
@@ -170,6 +175,7 @@ describe.each(backendFactories)('tampering caught by verify on %s', (_name, crea
     await store?.close()
     await backend?.dispose()
     rmSync(anchorDir, { recursive: true, force: true })
+    rmSync(`${anchorDir}-key.pem`, { force: true })
   })
 
   it.each(scenarios.map((s) => [s.chain, s] as const))('%s', async (_chain, scenario) => {
@@ -186,7 +192,14 @@ describe.each(backendFactories)('tampering caught by verify on %s', (_name, crea
 
   it('arbiter verify exits 1 and names each broken chain with seq and kind', async () => {
     await store.close() // PGlite allows one process at a time
-    const run = runCliProcess('verify', ...databaseFlags(backend), '--anchor-dir', anchorDir, '--json')
+    const run = runCliProcess(
+      'verify',
+      ...databaseFlags(backend),
+      ...pin,
+      '--anchor-dir',
+      anchorDir,
+      '--json',
+    )
     expect(run.status, run.stderr).toBe(1)
     const report = JSON.parse(run.stdout) as {
       ok: boolean
@@ -197,10 +210,10 @@ describe.each(backendFactories)('tampering caught by verify on %s', (_name, crea
       report.chains.map((c) => [c.chain, c.failure ? { seq: c.failure.seq, kind: c.failure.kind } : null]),
     )
     expect(got).toEqual(Object.fromEntries(scenarios.map((s) => [s.chain, s.expected])))
-    const text = runCliProcess('verify', ...databaseFlags(backend), '--chain', 'delete-middle')
+    const text = runCliProcess('verify', ...databaseFlags(backend), ...pin, '--chain', 'delete-middle')
     expect(text.status).toBe(1)
     expect(text.stdout).toMatch(/^FAIL: delete-middle seq 5 gap: /)
-    const ok = runCliProcess('verify', ...databaseFlags(backend), '--chain', 'untouched')
+    const ok = runCliProcess('verify', ...databaseFlags(backend), ...pin, '--chain', 'untouched')
     expect(ok.status, ok.stderr).toBe(0)
     expect(ok.stdout).toMatch(/^ok: untouched 20 entries, head [0-9a-f]{64}\n$/)
   })

@@ -394,10 +394,10 @@ describe.each(backendFactories)('HTTP API on %s', (_name, createBackend) => {
       ).chains[0]!.head.seq
       const jsonl = await f.call('/v1/export?format=jsonl', { key: f.keys.auditor })
       expect(jsonl.headers.get('content-type')).toContain('application/x-ndjson')
-      const lines = (await jsonl.text())
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l) as { seq: number; hash: string })
+      const all = (await jsonl.text()).trim().split('\n')
+      // Entries (no checkpoints were signed here), then the end line.
+      expect(JSON.parse(all.at(-1)!)).toMatchObject({ export_end: { entries: all.length - 1 } })
+      const lines = all.slice(0, -1).map((l) => JSON.parse(l) as { seq: number; hash: string })
       expect(lines.at(-1)?.seq).toBe(head)
       expect(lines.every((l) => /^[0-9a-f]{64}$/.test(l.hash))).toBe(true)
       const csv = await (await f.call('/v1/export?format=csv', { key: f.keys.auditor })).text()

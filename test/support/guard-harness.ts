@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach } from 'vitest'
 import { type CallContext, createGuard, type Guard, type GuardOptions } from '../../src/guard/index.js'
-import { createLedger, type Ledger, type openDatabase } from '../../src/ledger/index.js'
+import {
+  createLedger,
+  type Ledger,
+  type openDatabase,
+  type VerifiableLedger,
+} from '../../src/ledger/index.js'
 import {
   buildBundle,
   DEFAULT_BUNDLE_PATH,
@@ -15,7 +20,7 @@ import { createPgliteBackend, openMigratedDatabase, type TestBackend } from './b
 
 /** A migrated database of `backend` and a ledger over it. */
 export interface LedgerStore {
-  readonly ledger: Ledger
+  readonly ledger: Ledger & VerifiableLedger
   readonly db: Awaited<ReturnType<typeof openDatabase>>['db']
   close(): Promise<void>
 }

@@ -4,8 +4,9 @@ import { assertLedgerSchema, createLedger, openDatabase } from '../../ledger/ind
 import { createLogger } from '../../shared/index.js'
 import { CliExit } from '../cli-exit.js'
 import { addDatabaseOptions, type ConfigFlags, configFromFlags } from '../config.js'
+import { assertConfiguredKeys, type TrustFlags } from '../trust-config.js'
 
-interface CheckpointFlags extends ConfigFlags {
+interface CheckpointFlags extends ConfigFlags, TrustFlags {
   readonly chain?: string
 }
 
@@ -19,9 +20,15 @@ export function registerCheckpoint(program: Command): void {
       .option(
         '--anchor-dir <dir>',
         'also write each checkpoint as <dir>/<chain>/<seq>.json (env ARBITER_ANCHOR_DIR)',
+      )
+      .option(
+        '--allow-generated-keys',
+        'demo only: sign with a key generated in the data dir (env ARBITER_ALLOW_GENERATED_KEYS=1)',
       ),
   ).action(async (flags: CheckpointFlags) => {
     const config = configFromFlags(flags)
+    // A checkpoint signed with a key generated on the spot proves nothing in production.
+    assertConfiguredKeys(config, flags, ['ARBITER_SIGNING_KEY'])
     const logger = createLogger({ level: config.logLevel })
     // The key first: a bad key file fails before the database is opened.
     const signingKey = resolveSigningKey(config, logger)

@@ -23,12 +23,15 @@ function seqFlag(name: string, value: string | undefined): number | undefined {
   return Number(value)
 }
 
-/** `arbiter export [--chain] [--from-seq] [--to-seq] --format jsonl|csv`: streams entries to stdout. */
+/**
+ * `arbiter export [--chain] [--from-seq] [--to-seq] --format jsonl|csv`: streams entries to stdout
+ * (JSONL: with each chain's checkpoints and an end line; see docs/ledger-format.md).
+ */
 export function registerExport(program: Command): void {
   addDatabaseOptions(
     program
       .command('export')
-      .description('stream ledger entries to stdout as JSONL (v1 object plus hash) or CSV')
+      .description('stream ledger entries to stdout as JSONL (entries, checkpoints, end line) or CSV')
       .option('--chain <id>', 'only this chain')
       .option('--from-seq <n>', 'first seq (inclusive)')
       .option('--to-seq <n>', 'last seq (inclusive)')
@@ -48,14 +51,19 @@ export function registerExport(program: Command): void {
         ...(toSeq !== undefined ? { toSeq } : {}),
       })
       let chunk = ''
-      for await (const line of lines) {
-        chunk += `${line}\n`
-        if (chunk.length >= 64 * 1024) {
-          if (!process.stdout.write(chunk)) await once(process.stdout, 'drain')
-          chunk = ''
+      try {
+        for await (const line of lines) {
+          chunk += `${line}\n`
+          if (chunk.length >= 64 * 1024) {
+            if (!process.stdout.write(chunk)) await once(process.stdout, 'drain')
+            chunk = ''
+          }
         }
+      } finally {
+        // On a failure too: what was exported is written (a JSONL export then lacks its end line, which
+        // tells a verifier it is incomplete) and the error follows as one line.
+        if (chunk) process.stdout.write(chunk)
       }
-      if (chunk) process.stdout.write(chunk)
     } finally {
       await handle.close()
     }

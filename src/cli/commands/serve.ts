@@ -1,13 +1,15 @@
 import type { Command } from 'commander'
 import { z } from 'zod'
 import { composeServer, createArbiter } from '../../app/index.js'
+import { createLogger } from '../../shared/index.js'
 import { CliExit } from '../cli-exit.js'
 import { addDatabaseOptions, type ConfigFlags, configFromFlags } from '../config.js'
+import { addTrustOptions, resolveServeVerification, type TrustFlags } from '../trust-config.js'
 
 const portSchema = z.coerce.number().int().min(0).max(65_535)
 const rateLimitSchema = z.coerce.number().int().min(1).max(1_000_000)
 
-interface ServeFlags extends ConfigFlags {
+interface ServeFlags extends ConfigFlags, TrustFlags {
   readonly port: string
   readonly host: string
   readonly chain: string
@@ -22,8 +24,7 @@ interface ServeFlags extends ConfigFlags {
  */
 export function registerServe(program: Command): void {
   addDatabaseOptions(
-    program
-      .command('serve')
+    addTrustOptions(program.command('serve'))
       .description('serve the decision API, audit API and compliance web UI')
       .option('--port <n>', 'port (0 picks a free one)', '8080')
       .option('--host <host>', 'interface to listen on', '127.0.0.1')
@@ -38,22 +39,27 @@ export function registerServe(program: Command): void {
     const rateLimit = rateLimitSchema.safeParse(flags.rateLimit)
     if (!rateLimit.success)
       throw new CliExit(`--rate-limit must be a positive integer, got ${JSON.stringify(flags.rateLimit)}`, 2)
-    const arbiter = await createArbiter(configFromFlags(flags), {
-      chain: flags.chain,
-      watch: flags.watch ?? false,
-    })
+    const config = configFromFlags(flags)
+    // Before any key is generated: PostgreSQL mode refuses generated keys unless it is a demo, and
+    // verification pins the trusted keys.
+    const verification = resolveServeVerification(flags, config, createLogger({ level: config.logLevel }))
+    const arbiter = await createArbiter(config, { chain: flags.chain, watch: flags.watch ?? false })
     try {
       const { server } = composeServer(arbiter, {
+        verification,
         limits: { rateLimit: { windowMs: 60_000, limit: rateLimit.data } },
+      })
+      // Handlers first: a supervisor may signal as soon as it reads the line below, and a signal with
+      // no handler kills the process before the final checkpoint (signed by `arbiter.close()`).
+      const stopped = new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve)
+        process.once('SIGTERM', resolve)
       })
       const listening = await server.listen({ port: port.data, host: flags.host })
       process.stdout.write(
         `arbiter: serving ${arbiter.database.kind} ledger on ${listening.url} (web UI at ${listening.url}/)\n`,
       )
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve)
-        process.once('SIGTERM', resolve)
-      })
+      await stopped
       await listening.close()
     } finally {
       await arbiter.close()

@@ -1,24 +1,27 @@
-import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import {
-  anchorChains,
   assertLedgerSchema,
   type ChainReport,
   createLedger,
-  type KyselyLedgerStore,
   openDatabase,
-  type TrustedKey,
-  trustedKeyFromPem,
-  verifyLedger,
+  verifiableChains,
+  verifyChain,
 } from '../../ledger/index.js'
 import { CliExit } from '../cli-exit.js'
 import { addDatabaseOptions, type ConfigFlags, configFromFlags } from '../config.js'
+import {
+  addExpectationOptions,
+  addTrustOptions,
+  type ExpectationFlags,
+  resolveExpectations,
+  resolveTrustedKeys,
+  type TrustFlags,
+} from '../trust-config.js'
 
-interface VerifyFlags extends ConfigFlags {
+interface VerifyFlags extends ConfigFlags, TrustFlags, ExpectationFlags {
   readonly chain?: string
   readonly json?: boolean
   readonly deep?: boolean
-  readonly trustedKey?: string[]
 }
 
 /** A one-line progress bar on stderr, redrawn at most every 100 ms; only on a TTY. */
@@ -51,62 +54,66 @@ function describe(report: ChainReport): string {
   return `FAIL: ${report.chain} seq ${f.seq} ${f.kind}: ${f.message}`
 }
 
-/** `arbiter verify [--chain] [--anchor-dir] [--json]`: exit 0 when every chain verifies, else 1. */
+/**
+ * `arbiter verify`: exit 0 when every chain verifies, 1 when one does not, 2 for bad usage (an unknown
+ * `--chain`, no pinned key outside a demo).
+ */
 export function registerVerify(program: Command): void {
   addDatabaseOptions(
-    program
-      .command('verify')
-      .description('recompute every hash and link and check signed checkpoints')
+    addExpectationOptions(addTrustOptions(program.command('verify')))
+      .description('recompute every hash and link and check signed checkpoints against pinned keys')
       .option('--chain <id>', 'only this chain')
       .option(
         '--anchor-dir <dir>',
         'also check checkpoints written to this directory (env ARBITER_ANCHOR_DIR)',
       )
-      .option('--trusted-key <pem...>', 'require checkpoints signed by these public keys (PEM files)')
       .option('--deep', 'also prove every stored body is in RFC 8785 form (re-canonicalises; slower)')
       .option('--json', 'print a JSON report on stdout'),
   ).action(async (flags: VerifyFlags) => {
     const config = configFromFlags(flags)
     const { anchorDir } = config
-    let trustedKeys: TrustedKey[] | undefined
-    try {
-      trustedKeys = flags.trustedKey?.map((path) => trustedKeyFromPem(readFileSync(path, 'utf8')))
-    } catch (error) {
-      throw new CliExit(`cannot read trusted key: ${error instanceof Error ? error.message : String(error)}`)
-    }
+    const trust = resolveTrustedKeys(flags, config)
+    const { expectedChains, maxCheckpointAgeMs } = resolveExpectations(flags, config)
     const handle = await openDatabase(config)
     try {
       await assertLedgerSchema(handle.db)
       const ledger = createLedger(handle.db)
+      const known = await verifiableChains(ledger, { expectedChains, ...(anchorDir ? { anchorDir } : {}) })
+      if (flags.chain !== undefined && !known.includes(flags.chain))
+        throw new CliExit(
+          `no chain named ${JSON.stringify(flags.chain).slice(0, 140)} in the database, the anchor directory or the expected chains`,
+          2,
+        )
+      if (trust.source === 'own-signing-key' && !flags.json)
+        process.stderr.write(
+          'arbiter: demo mode: trusting this deployment’s own signing key (pin keys with --trusted-key in production)\n',
+        )
       const heads = new Map((await ledger.listChains()).map((head) => [head.chain, head.seq]))
       const reports: ChainReport[] = []
-      const chains = flags.chain ? [flags.chain] : (await verifyLedgerChains(ledger, anchorDir)).sort()
-      for (const chain of chains) {
+      for (const chain of flags.chain !== undefined ? [flags.chain] : known) {
         const bar = progressBar(chain, heads.get(chain) ?? 0)
-        const [report] = await verifyLedger(ledger, {
-          chain,
+        const report = await verifyChain(ledger, chain, {
+          trustedKeys: trust.keys,
+          expectedChains,
+          maxCheckpointAgeMs,
           ...(anchorDir ? { anchorDir } : {}),
-          ...(trustedKeys ? { trustedKeys } : {}),
           ...(flags.deep ? { deep: true } : {}),
           onProgress: bar.update,
         })
         bar.done()
-        reports.push(report!)
-        if (!flags.json) process.stdout.write(`${describe(report!)}\n`)
+        reports.push(report)
+        if (!flags.json) process.stdout.write(`${describe(report)}\n`)
       }
       const ok = reports.every((r) => r.ok)
       if (flags.json) process.stdout.write(`${JSON.stringify({ ok, chains: reports }, null, 2)}\n`)
       else if (reports.length === 0) process.stdout.write('ok: no chains\n')
+      if (reports.some((r) => r.failure?.kind === 'stale_checkpoint') && !flags.json)
+        process.stderr.write(
+          'arbiter: a stale checkpoint means nothing signed the chain recently; if no server is running (an archived ledger), pass --max-checkpoint-age 0\n',
+        )
       if (!ok) process.exitCode = 1
     } finally {
       await handle.close()
     }
   })
-}
-
-async function verifyLedgerChains(
-  ledger: KyselyLedgerStore,
-  anchorDir: string | undefined,
-): Promise<string[]> {
-  return [...new Set([...(await ledger.knownChains()), ...(anchorDir ? anchorChains(anchorDir) : [])])]
 }

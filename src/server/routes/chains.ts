@@ -53,7 +53,10 @@ export function registerChainRoutes(router: Router, deps: ServerDeps): void {
 
   router.post('/verify', requirePermission('verify'), async (req, res) => {
     const { chain } = parseRequest(verifyBodySchema, req.body ?? {}, 'body')
-    const known = (await deps.queries.chainSummaries()).map((s) => s.chain)
+    // With anchors or expected chains configured this includes chains the database has lost.
+    const known = deps.verifiableChains
+      ? await deps.verifiableChains()
+      : (await deps.queries.chainSummaries()).map((s) => s.chain)
     if (chain !== undefined && !known.includes(chain))
       throw new HttpError('CHAIN_NOT_FOUND', `no chain named ${chain}`)
     const who = principalOf(res).principalId

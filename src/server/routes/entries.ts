@@ -74,11 +74,21 @@ export function registerEntryRoutes(router: Router, deps: ServerDeps): void {
     res.on('close', () => {
       closed = true
     })
-    // The same lines as `arbiter export`: canonical JSON entries, or CSV with the body as canonical JSON.
-    for await (const line of exportLines(deps.ledger, { format, ...(chain ? { chain } : {}) })) {
-      if (closed) return
-      // Respect backpressure so a large ledger streams in constant memory.
-      if (!res.write(`${line}\n`)) await new Promise((resolve) => res.once('drain', resolve))
+    // The same lines as `arbiter export`: checkpoints, canonical JSON entries and the end line, or CSV
+    // with the body as canonical JSON.
+    try {
+      for await (const line of exportLines(deps.ledger, { format, ...(chain ? { chain } : {}) })) {
+        if (closed) return
+        // Respect backpressure so a large ledger streams in constant memory.
+        if (!res.write(`${line}\n`)) await new Promise((resolve) => res.once('drain', resolve))
+      }
+    } catch (error) {
+      if (!res.headersSent) throw error
+      // The status is sent: abort the transfer so the client sees an error, never a short "complete"
+      // file (a JSONL export without its end line is incomplete to a verifier, too).
+      deps.logger.error({ err: error }, 'export stream failed')
+      res.destroy()
+      return
     }
     res.end()
   })

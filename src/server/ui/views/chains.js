@@ -100,9 +100,13 @@ export async function renderChains(main) {
     verifyButton.textContent = 'Verifying…'
     try {
       const result = await postJson('/v1/verify', {})
+      // A chain deleted from the database has no row in the table: name every failure here.
+      const failed = result.results
+        .filter((r) => !r.ok)
+        .map((r) => `${r.chain}: ${r.error_code} ${r.message}`)
       notice.textContent = result.ok
         ? 'Verification finished: every chain is intact.'
-        : 'Verification found a problem. See the table below.'
+        : `Verification found a problem. ${failed.join(' · ')}`
       notice.className = result.ok ? 'notice' : 'notice error'
       notice.hidden = false
       await load()
