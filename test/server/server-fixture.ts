@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { composeServer, createArbiter, loadConfig } from '../../src/app/index.js'
-import type { Ledger } from '../../src/ledger/index.js'
+import type { KyselyLedgerStore } from '../../src/ledger/index.js'
 import type { ServerLimits } from '../../src/server/index.js'
 import { type Logger, silentLogger } from '../../src/shared/index.js'
 import type { TestBackend } from '../support/backends.js'
@@ -29,7 +29,7 @@ export interface ServerFixture {
   }
   readonly composed: ReturnType<typeof composeServer>
   /** The ledger the server writes (for in-process guards on the same database). */
-  readonly ledger: Ledger
+  readonly ledger: KyselyLedgerStore
   /** fetch against the server with an optional key. */
   call(
     path: string,
