@@ -8,7 +8,13 @@ import { decisionSchema, reasonSchema, toolCallInputSchema } from '../policy/ind
  * them and openapi.ts generates the OpenAPI document from the same objects, so the two cannot drift.
  */
 
-const id = z.string().min(1).max(256)
+// Ids in paths are ones Arbiter issued (UUIDs) or a caller's own: printable ASCII without spaces, so a
+// NUL or a control character never reaches a query.
+const id = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
 const chainName = z.string().regex(CHAIN_ID_PATTERN, 'must be a chain id (letters, digits, . _ -)')
 
 export const errorBodySchema = z.object({

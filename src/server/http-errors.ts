@@ -114,6 +114,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.destroy()
       return
     }
+    // A path segment that is not valid percent-encoded UTF-8 (`%ZZ`, a lone surrogate): the router's
+    // decodeURIComponent throws before any route runs.
+    if (error instanceof URIError)
+      return sendError(res, 'BAD_REQUEST', 'request path is not valid percent-encoded UTF-8')
     const parserCode = bodyParserCode(error)
     if (parserCode) return sendError(res, parserCode, bodyParserMessages[parserCode] ?? 'bad request')
     if (error instanceof ValidationError) return sendError(res, error.code, error.message)
