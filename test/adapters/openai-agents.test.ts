@@ -1,4 +1,4 @@
-import { Agent, OpenAIProvider, Runner, RunState, tool } from '@openai/agents'
+import { Agent, OpenAIProvider, Runner, RunState, ToolCallError, tool } from '@openai/agents'
 import { beforeEach, describe, expect, it } from 'vitest'
 import {
   createOpenAIAgentsGuard,
@@ -13,7 +13,7 @@ import {
   scenarioTools,
   secondOfficer,
 } from '../support/framework-scenario.js'
-import { entriesOf, usePgliteGuardEnvironment } from '../support/guard-harness.js'
+import { entriesOf, guardFor, openStore, usePgliteGuardEnvironment } from '../support/guard-harness.js'
 import {
   lastToolOutputs,
   type ResponsesStandIn,
@@ -215,6 +215,19 @@ describe.each(backendFactories)('OpenAI Agents SDK adapter on %s', (_name, creat
     await runner.run(there.agent, state)
     expect(there.ran).toEqual([])
     expect(lastToolOutputs(standIn.requests[1]!)[0]).toContain('[arbiter.unbound_call]')
+  })
+
+  it('fails closed: when the decision cannot be recorded the run stops and the tool does not run', async () => {
+    const c = call('PHI read by a care assistant')
+    const closed = await openStore(env.backend)
+    await closed.close()
+    const { agent, ran } = setUp(c.role, { guard: guardFor(closed.ledger, env.policy, { chain: env.chain }) })
+    scriptCall(c)
+    // The SDK wraps what a tool hook throws in its ToolCallError; the guard's error is its `error`.
+    const failure = await runner.run(agent, 'How is the patient?').catch((error: unknown) => error)
+    expect(failure).toBeInstanceOf(ToolCallError)
+    expect((failure as ToolCallError).error).toMatchObject({ code: 'GUARD_LEDGER_UNAVAILABLE' })
+    expect(ran).toEqual([])
   })
 
   it('records the issue scenario: action and rule ids per call', async () => {

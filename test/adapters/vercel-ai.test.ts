@@ -163,6 +163,25 @@ describe.each(backendFactories)('Vercel AI SDK adapter on %s', (_name, createBac
     ])
   })
 
+  it('waits for every approver the policy requires (two for a transfer above 100,000 USD)', async () => {
+    const c = {
+      ...call('transfer that needs four eyes'),
+      arguments: { ...call('transfer that needs four eyes').arguments, amount: 150_000 },
+    }
+    const { tools, ran, arbiter } = setUp(c.role)
+    scriptCall(c)
+    const messages: ModelMessage[] = [{ role: 'user', content: 'Pay Northwind 150,000 USD' }]
+    const first = await generateText({ model, tools, messages, stopWhen: stepCountIs(5) })
+    const [request] = approvalRequests(first.content)
+    expect(await arbiter.approve(request!, secondOfficer)).toBeNull()
+    await expect(arbiter.approve(request!, secondOfficer)).rejects.toThrowWithCode('APPROVAL_FORBIDDEN')
+    const response = await arbiter.approve(request!, { id: 'tm-9', roles: ['treasury_manager'] })
+    expect(response).toMatchObject({ approved: true })
+    messages.push(...first.response.messages, { role: 'tool', content: [response!] })
+    await generateText({ model, tools, messages, stopWhen: stepCountIs(5) })
+    expect(ran).toEqual(['payments_transfer'])
+  })
+
   it('streams: the same approval flow with streamText over server-sent events', async () => {
     const c = call('transfer that needs four eyes')
     const { tools, ran, arbiter } = setUp(c.role)
