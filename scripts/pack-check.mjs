@@ -120,7 +120,12 @@ function checkDeclaredImports(installed) {
       .join('/')
   const builtin = (name) => name.startsWith('node:') || builtinModules.includes(name)
   const shipsTypes = (name) => {
-    const dir = join(project, 'node_modules', name)
+    // Optional peers (@openai/agents, ai) are not installed with the tarball, which shows Arbiter runs
+    // without them; their types are checked in the checkout's own install instead.
+    const dir = [join(project, 'node_modules', name), join(root, 'node_modules', name)].find((d) =>
+      existsSync(join(d, 'package.json')),
+    )
+    if (!dir) return false
     return (
       existsSync(join(dir, 'index.d.ts')) ||
       /"(types|typings|typesVersions)"\s*:|\.d\.[mc]?ts"/.test(

@@ -26,6 +26,24 @@ export {
   SessionGuardError,
   type SessionGuardOptions,
 } from './adapters/managed-agents/index.js'
+export {
+  type AgentsRunState,
+  type AgentToolMeta,
+  type AgentToolOptions,
+  type ApprovalState,
+  createOpenAIAgentsGuard,
+  type OpenAIAgentsGuard,
+  type OpenAIAgentsGuardOptions,
+} from './adapters/openai-agents/index.js'
+export {
+  type AiSdkApprovalRequest,
+  type AiSdkGuard,
+  type AiSdkGuardOptions,
+  type AiSdkToolMeta,
+  type AiSdkToolSet,
+  type AnswerOptions,
+  createAiSdkGuard,
+} from './adapters/vercel-ai/index.js'
 // Composition root: configuration shared with the CLI, keys, checkpointer, the wired Arbiter, the server.
 export {
   type Arbiter,

@@ -123,6 +123,8 @@ export interface GuardEnvironment {
 export function usePgliteGuardEnvironment(
   chainPrefix: string,
   guardOptions: Partial<GuardOptions> = {},
+  /** Another backend (e.g. PostgreSQL from `backendFactories`); PGlite by default. */
+  createBackend: () => Promise<TestBackend> = createPgliteBackend,
 ): GuardEnvironment {
   const state: { policy?: PolicyEngine; store?: LedgerStore; backend?: TestBackend } = {}
   let chain = ''
@@ -130,7 +132,7 @@ export function usePgliteGuardEnvironment(
   let n = 0
   beforeAll(async () => {
     state.policy = await loadTestPolicy()
-    state.backend = await createPgliteBackend()
+    state.backend = await createBackend()
     state.store = await openStore(state.backend)
   })
   afterAll(async () => {
