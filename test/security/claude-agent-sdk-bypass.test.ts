@@ -70,6 +70,8 @@ function scriptThreeCalls(): { secret: string; target: string } {
 
 describe('no SDK setting lets a tool call past canUseTool', () => {
   it.each<[string, Record<string, unknown>, () => void]>([
+    // Even a read-only tool, which default mode approves without asking.
+    ['nothing changed (default mode, as queryOptions sets it)', {}, () => undefined],
     [
       'acceptEdits with every tool in allowedTools',
       {
@@ -94,41 +96,38 @@ describe('no SDK setting lets a tool call past canUseTool', () => {
         )
       },
     ],
-  ])(
-    '%s, set after the helper: every call is still asked, and policy decides',
-    async (_name, override, setUp) => {
-      setUp()
-      const { target } = scriptThreeCalls()
-      const claude = createClaudeAgentGuard({
-        guard: env.guard,
-        context: teller,
-        toolNames: scenarioToolNames,
-      })
-      const base = baseOptions()
-      const guarded = claude.queryOptions({ ...base, env: { ...base.env, ...rootSandbox } })
-      // The helper refuses these options; a caller who sets them afterwards (or switches the mode
-      // mid-session) still gets every call through canUseTool, because the PreToolUse hook answers `ask`.
-      const asked: string[] = []
-      const options: Options = {
-        ...guarded,
-        ...override,
-        canUseTool: (name, input, opts) => {
-          asked.push(name)
-          return guarded.canUseTool(name, input, opts)
-        },
-      }
-      const run = await runAgent('Copy the customer list', options)
-      expect(run.error).toBeUndefined()
+  ])('%s, set after the helper: every call is asked, and policy decides', async (_name, override, setUp) => {
+    setUp()
+    const { target } = scriptThreeCalls()
+    const claude = createClaudeAgentGuard({
+      guard: env.guard,
+      context: teller,
+      toolNames: scenarioToolNames,
+    })
+    const base = baseOptions()
+    const guarded = claude.queryOptions({ ...base, env: { ...base.env, ...rootSandbox } })
+    // The helper refuses these options; a caller who sets them afterwards (or switches the mode
+    // mid-session) still gets every call through canUseTool, because the PreToolUse hook answers `ask`.
+    const asked: string[] = []
+    const options: Options = {
+      ...guarded,
+      ...override,
+      canUseTool: (name, input, opts) => {
+        asked.push(name)
+        return guarded.canUseTool(name, input, opts)
+      },
+    }
+    const run = await runAgent('Copy the customer list', options)
+    expect(run.error).toBeUndefined()
 
-      expect(asked).toEqual(['Read', 'Write', 'mcp__bank__accounts_get_balance'])
-      expect(existsSync(target)).toBe(false)
-      expect(log.calls.map((c) => c.tool)).toEqual(['accounts_get_balance'])
-      const sent = JSON.stringify(standIn.messageRequests[1]?.messages.at(-1))
-      expect(sent).not.toContain('DE89370400440532013000')
-      const actions = (await entries('decision')).map((d) => d.action)
-      expect(actions).toEqual(['deny', 'deny', 'allow'])
-    },
-  )
+    expect(asked).toEqual(['Read', 'Write', 'mcp__bank__accounts_get_balance'])
+    expect(existsSync(target)).toBe(false)
+    expect(log.calls.map((c) => c.tool)).toEqual(['accounts_get_balance'])
+    const sent = JSON.stringify(standIn.messageRequests[1]?.messages.at(-1))
+    expect(sent).not.toContain('DE89370400440532013000')
+    const actions = (await entries('decision')).map((d) => d.action)
+    expect(actions).toEqual(['deny', 'deny', 'allow'])
+  })
 })
 
 describe('another hook rewriting the input after Arbiter decided', () => {
