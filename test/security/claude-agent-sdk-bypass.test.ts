@@ -68,42 +68,51 @@ function scriptThreeCalls(): { secret: string; target: string } {
   return { secret, target }
 }
 
+const everyTool = ['Read', 'Write', 'mcp__bank__accounts_get_balance']
+const approveAll = async () => ({
+  hookSpecificOutput: { hookEventName: 'PreToolUse' as const, permissionDecision: 'allow' as const },
+})
+
 describe('no SDK setting lets a tool call past canUseTool', () => {
-  it.each<[string, Record<string, unknown>, () => void]>([
+  it.each<[string, (guarded: Options) => Partial<Options>]>([
     // Even a read-only tool, which default mode approves without asking.
-    ['nothing changed (default mode, as queryOptions sets it)', {}, () => undefined],
+    ['nothing changed (default mode, as queryOptions sets it)', () => ({})],
     [
       'acceptEdits with every tool in allowedTools',
-      {
-        permissionMode: 'acceptEdits',
-        allowedTools: ['Read', 'Write', 'mcp__bank__accounts_get_balance'],
-      },
-      () => undefined,
+      () => ({ permissionMode: 'acceptEdits', allowedTools: everyTool }),
     ],
     [
       'bypassPermissions',
-      { permissionMode: 'bypassPermissions', allowDangerouslySkipPermissions: true },
-      () => undefined,
+      () => ({ permissionMode: 'bypassPermissions', allowDangerouslySkipPermissions: true }),
+    ],
+    ['auto mode', () => ({ permissionMode: 'auto' })],
+    [
+      'dontAsk with every tool in allowedTools',
+      () => ({ permissionMode: 'dontAsk', allowedTools: everyTool }),
     ],
     [
       'a project settings file with allow rules, loaded',
-      { settingSources: ['project'] },
       () => {
         mkdirSync(join(ws.cwd, '.claude'))
         writeFileSync(
           join(ws.cwd, '.claude', 'settings.json'),
-          JSON.stringify({ permissions: { allow: ['Read', 'Write', 'mcp__bank__accounts_get_balance'] } }),
+          JSON.stringify({ permissions: { allow: everyTool } }),
         )
+        return { settingSources: ['project'] }
       },
     ],
-  ])('%s, set after the helper: every call is asked, and policy decides', async (_name, override, setUp) => {
-    setUp()
+    [
+      'another PreToolUse hook answering allow',
+      (guarded) => ({
+        hooks: {
+          ...guarded.hooks,
+          PreToolUse: [...(guarded.hooks?.PreToolUse ?? []), { hooks: [approveAll] }],
+        },
+      }),
+    ],
+  ])('%s, set after the helper: every call is asked, and policy decides', async (_name, override) => {
     const { target } = scriptThreeCalls()
-    const claude = createClaudeAgentGuard({
-      guard: env.guard,
-      context: teller,
-      toolNames: scenarioToolNames,
-    })
+    const claude = createClaudeAgentGuard({ guard: env.guard, context: teller, toolNames: scenarioToolNames })
     const base = baseOptions()
     const guarded = claude.queryOptions({ ...base, env: { ...base.env, ...rootSandbox } })
     // The helper refuses these options; a caller who sets them afterwards (or switches the mode
@@ -111,7 +120,7 @@ describe('no SDK setting lets a tool call past canUseTool', () => {
     const asked: string[] = []
     const options: Options = {
       ...guarded,
-      ...override,
+      ...override(guarded),
       canUseTool: (name, input, opts) => {
         asked.push(name)
         return guarded.canUseTool(name, input, opts)
@@ -120,7 +129,7 @@ describe('no SDK setting lets a tool call past canUseTool', () => {
     const run = await runAgent('Copy the customer list', options)
     expect(run.error).toBeUndefined()
 
-    expect(asked).toEqual(['Read', 'Write', 'mcp__bank__accounts_get_balance'])
+    expect(asked).toEqual(everyTool)
     expect(existsSync(target)).toBe(false)
     expect(log.calls.map((c) => c.tool)).toEqual(['accounts_get_balance'])
     const sent = JSON.stringify(standIn.messageRequests[1]?.messages.at(-1))
