@@ -17,6 +17,26 @@ export {
   guardRunnableTool,
   runGuardedToolLoop,
 } from './adapters/anthropic-messages/index.js'
+export {
+  CLAUDE_UNLISTED_TOOL_PREFIX,
+  type ClaudeAgentGuard,
+  ClaudeAgentGuardError,
+  type ClaudeAgentGuardErrorCode,
+  type ClaudeAgentGuardOptions,
+  type ClaudeCanUseTool,
+  type ClaudeConflictReport,
+  type ClaudeDecisionReport,
+  type ClaudeGuardHooks,
+  type ClaudePermissionResult,
+  type ClaudeToolCall,
+  type ClaudeToolNameOptions,
+  claudeToolToPolicyTool,
+  createClaudeAgentGuard,
+  DEFAULT_CLAUDE_TOOL_NAMES,
+  type GuardedQueryOptions,
+  isStopRule,
+  unguardedClaudeOptions,
+} from './adapters/claude-agent-sdk/index.js'
 // Runtime adapters.
 export { wrapTool } from './adapters/generic/index.js'
 export {

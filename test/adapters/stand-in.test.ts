@@ -54,6 +54,81 @@ describe('stand-in Messages endpoint', () => {
   })
 })
 
+describe('stand-in Messages streaming (stream: true)', () => {
+  const text = 'Let me look up the weather in Oslo for you, one moment.'
+  const input = { city: 'Oslo', note: 'rain 🌧 in Bærum', days: 3 }
+  const turn = {
+    content: [
+      { type: 'text' as const, text },
+      { type: 'tool_use' as const, name: 'get_weather', input },
+    ],
+  }
+  const messages = [{ role: 'user' as const, content: 'weather?' }]
+
+  it('sends the API event sequence, which the SDK assembles into the message', async () => {
+    standIn.scriptMessages(turn)
+    const stream = client.messages.stream({ ...base, messages })
+    const types: string[] = []
+    const deltas: string[] = []
+    for await (const event of stream) {
+      types.push(event.type === 'content_block_delta' ? `delta:${event.delta.type}` : event.type)
+      if (event.type === 'content_block_delta' && event.delta.type === 'input_json_delta')
+        deltas.push(event.delta.partial_json)
+    }
+    const message = await stream.finalMessage()
+    const textDeltas = types.filter((t) => t === 'delta:text_delta').length
+    expect(types).toEqual([
+      'message_start',
+      'content_block_start',
+      ...Array(textDeltas).fill('delta:text_delta'),
+      'content_block_stop',
+      'content_block_start',
+      ...Array(deltas.length).fill('delta:input_json_delta'),
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
+    ])
+    expect(textDeltas).toBeGreaterThan(1)
+    // As the API does: an empty first fragment, then the input's JSON in pieces.
+    expect(deltas[0]).toBe('')
+    expect(deltas.length).toBeGreaterThan(2)
+    expect(message).toMatchObject({ role: 'assistant', stop_reason: 'tool_use', stop_sequence: null })
+    expect(message.content).toEqual([
+      { type: 'text', text, citations: null },
+      expect.objectContaining({ type: 'tool_use', name: 'get_weather', input }),
+    ])
+    expect(message.usage.output_tokens).toBeGreaterThan(1)
+  })
+
+  it('frames each event as `event:` and `data:` lines on text/event-stream, with a ping', async () => {
+    standIn.scriptMessages({ content: [{ type: 'text', text: 'hi' }] })
+    const response = await fetch(`${standIn.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': 'test', 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      body: JSON.stringify({ ...base, messages, stream: true }),
+    })
+    expect(response.headers.get('content-type')).toContain('text/event-stream')
+    const frames = (await response.text()).trim().split('\n\n')
+    const names = frames.map((frame) => {
+      const [event, data] = frame.split('\n')
+      const name = event!.replace('event: ', '')
+      expect(JSON.parse(data!.replace('data: ', '')).type).toBe(name)
+      return name
+    })
+    expect(names).toEqual([
+      'message_start',
+      'ping',
+      'content_block_start',
+      'content_block_delta',
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
+    ])
+    const start = JSON.parse(frames[0]!.split('\n')[1]!.replace('data: ', ''))
+    expect(start.message).toMatchObject({ content: [], stop_reason: null })
+  })
+})
+
 describe('stand-in session endpoints', () => {
   it('pages the event list with cursors the SDK follows', async () => {
     const sessionId = standIn.createSession(

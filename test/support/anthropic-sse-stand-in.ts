@@ -68,9 +68,9 @@ export function toStreamEvents(message: Anthropic.Messages.Message): StreamEvent
  * The API leaves `citations` out of a text block when citations are off; the demo stand-in writes
  * `citations: null` (the SDK type allows it), which the AI SDK's Anthropic provider rejects.
  */
-function withoutNullCitations(message: Record<string, unknown>): Record<string, unknown> {
-  const content = (message.content as Array<Record<string, unknown>>).map(({ citations, ...block }) =>
-    citations === null ? block : { ...block, citations },
+function withoutNullCitations(message: Anthropic.Messages.Message): Record<string, unknown> {
+  const content = (message.content as unknown as Array<Record<string, unknown>>).map(
+    ({ citations, ...block }) => (citations === null ? block : { ...block, citations }),
   )
   return { ...message, content }
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import type Anthropic from '@anthropic-ai/sdk'
 import { z } from 'zod'
 import { WireError } from './wire.js'
 
@@ -21,7 +22,8 @@ export const messagesRequestSchema = z
     messages: z
       .array(
         z.object({
-          role: z.enum(['user', 'assistant']),
+          // 'system' messages may stand between turns (the SDK's SystemMessageParam).
+          role: z.enum(['user', 'assistant', 'system']),
           content: z.union([z.string(), z.array(z.looseObject({ type: z.string() }))]),
         }),
       )
@@ -49,8 +51,6 @@ export function parseMessagesRequest(body: unknown): MessagesRequest {
   if (!parsed.success)
     throw new WireError(400, 'invalid_request_error', `invalid messages request: ${parsed.error.message}`)
   const request = parsed.data
-  if (request.stream)
-    throw new WireError(400, 'invalid_request_error', 'the stand-in serves stream: false only')
   const messages = request.messages
   for (let i = 1; i < messages.length; i++) {
     const previous = messages[i - 1]!
@@ -75,17 +75,18 @@ export function parseMessagesRequest(body: unknown): MessagesRequest {
 }
 
 /** Builds the API's `Message` object for a scripted turn (shape of the SDK's `Message` type). */
-export function toMessage(request: MessagesRequest, turn: ScriptedTurn): Record<string, unknown> {
-  const content = turn.content.map((block) =>
-    block.type === 'text'
-      ? { type: 'text', text: block.text, citations: null }
-      : {
-          type: 'tool_use',
-          id: `toolu_${idPrefix}${++messageCounter}`,
-          name: block.name,
-          input: block.input,
-          caller: { type: 'direct' },
-        },
+export function toMessage(request: MessagesRequest, turn: ScriptedTurn): Anthropic.Messages.Message {
+  const content = turn.content.map(
+    (block): Anthropic.Messages.ContentBlock =>
+      block.type === 'text'
+        ? { type: 'text', text: block.text, citations: null }
+        : {
+            type: 'tool_use',
+            id: `toolu_${idPrefix}${++messageCounter}`,
+            name: block.name,
+            input: block.input,
+            caller: { type: 'direct' },
+          },
   )
   const callsTool = content.some((b) => b.type === 'tool_use')
   const inputChars = JSON.stringify(request.messages).length

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { type MessagesRequest, parseMessagesRequest, type TurnScript, toMessage } from './messages.js'
 import { type SessionStart, StandInSession } from './session.js'
 import type { SessionStep } from './session-script.js'
+import { sendMessageStream } from './stream.js'
 import { checkBeta, checkCommonHeaders, readJson, sendError, sendJson, WireError } from './wire.js'
 
 const MANAGED_AGENTS_BETA = 'managed-agents-2026-04-01'
@@ -27,7 +28,8 @@ export interface StandInServer {
 }
 
 /**
- * Starts the stand-in on 127.0.0.1 with an ephemeral port. It serves `POST /v1/messages`,
+ * Starts the stand-in on 127.0.0.1 with an ephemeral port. It serves `POST /v1/messages` (JSON, or with
+ * `stream: true` the API's server-sent event sequence),
  * `GET /v1/sessions/{id}/events` (cursor pages), `GET /v1/sessions/{id}/events/stream` (SSE with
  * `event:` lines, which the SDK's parser requires) and `POST /v1/sessions/{id}/events`. Errors use the
  * API's envelope and statuses: 401 for a missing or revoked key, 404 for an unknown session, 400 for an
@@ -54,7 +56,9 @@ export async function startStandInServer(): Promise<StandInServer> {
       messageRequests.push(request)
       const next = turns.shift()
       if (!next) throw new WireError(500, 'api_error', 'the stand-in script has no more assistant turns')
-      sendJson(res, 200, toMessage(request, typeof next === 'function' ? next(request) : next))
+      const message = toMessage(request, typeof next === 'function' ? next(request) : next)
+      if (request.stream) sendMessageStream(res, message)
+      else sendJson(res, 200, message)
       return
     }
     const match = /^\/v1\/sessions\/([A-Za-z0-9_-]+)\/events(\/stream)?$/.exec(url.pathname)
