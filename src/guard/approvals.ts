@@ -1,5 +1,5 @@
 import { type Ledger, type LedgerEntry, LedgerError } from '../ledger/index.js'
-import { type Clock, parseWith, sleep, systemClock } from '../shared/index.js'
+import { type Clock, parseWith, systemClock } from '../shared/index.js'
 import {
   type ApprovalStatus,
   type Approver,
@@ -8,6 +8,7 @@ import {
   approverSchema,
   settleApproval,
 } from './approval-state.js'
+import { createApprovalWatcher } from './approval-watcher.js'
 import { ApprovalError } from './errors.js'
 
 /** A request still waiting for approvers, with the (redacted) decision it is about. */
@@ -30,10 +31,22 @@ export interface ApprovalDesk {
   /** Every request on the chain still open for approvers (derived from the ledger). */
   pending(): Promise<PendingApproval[]>
   /**
+   * Every request on the chain nobody has settled: still pending, or expired without a recorded
+   * timeout (its waiter went away). Two reads, whatever the number of requests.
+   */
+  unsettled(): Promise<ApprovalStatus[]>
+  /**
    * Waits until the request is settled; records a `timeout` entry when it expires. When `signal`
    * aborts, returns the still-pending status without writing anything. @internal
    */
-  waitFor(approvalId: string, pollMs: number, signal?: AbortSignal): Promise<ApprovalStatus>
+  waitFor(approvalId: string, signal?: AbortSignal): Promise<ApprovalStatus>
+  /**
+   * Waits until the request is no longer pending (or `signal` aborts) and returns its status, null
+   * for an unknown request; writes nothing. Every waiter of the desk shares one poller.
+   */
+  settled(approvalId: string, signal?: AbortSignal): Promise<ApprovalStatus | null>
+  /** How many approval requests this process is waiting on right now (no database read). */
+  waiting(): number
 }
 
 /**
@@ -44,10 +57,17 @@ export interface ApprovalDesk {
  * const desk = createApprovalDesk({ ledger, chain: 'default' })
  * await desk.approve(approvalId, { id: 'officer-2', roles: ['payments_officer'] }, 'checked invoice')
  */
-export function createApprovalDesk(options: { ledger: Ledger; chain?: string; clock?: Clock }): ApprovalDesk {
+export function createApprovalDesk(options: {
+  ledger: Ledger
+  chain?: string
+  clock?: Clock
+  /** How often the desk's one poller reads new approvals from the ledger. Default 500 ms. */
+  pollMs?: number
+}): ApprovalDesk {
   const { ledger } = options
   const chain = options.chain ?? 'default'
   const clock = options.clock ?? systemClock
+  const watcher = createApprovalWatcher({ ledger, chain, clock, pollMs: options.pollMs ?? 500 })
 
   const load = async (approvalId: string): Promise<LedgerEntry[]> =>
     ledger.findByBodyField('approval_id', approvalId, { chain })
@@ -82,7 +102,7 @@ export function createApprovalDesk(options: { ledger: Ledger; chain?: string; cl
       })
       throw new ApprovalError('APPROVAL_FORBIDDEN', problem)
     }
-    await ledger.append({
+    const recorded = await ledger.append({
       chain,
       type: 'approval',
       body: {
@@ -93,6 +113,8 @@ export function createApprovalDesk(options: { ledger: Ledger; chain?: string; cl
         ...(comment ? { comment } : {}),
       },
     })
+    // Waiters in this process wake now; those in other processes on their poller's next tick.
+    watcher.observe(recorded)
     return (await status(approvalId))!
   }
 
@@ -120,26 +142,40 @@ export function createApprovalDesk(options: { ledger: Ledger; chain?: string; cl
       }
       return open
     },
-    async waitFor(approvalId, pollMs, signal) {
-      for (;;) {
-        const current = await status(approvalId)
-        if (!current) throw new ApprovalError('APPROVAL_NOT_FOUND', `no approval request ${approvalId}`)
-        if (current.state === 'expired') {
-          try {
-            await ledger.append({
-              chain,
-              type: 'approval',
-              body: { decision_id: current.decisionId, approval_id: approvalId, verdict: 'timeout' },
-            })
-          } catch (error) {
-            // Another waiter recorded the timeout first: the database keeps one (migration 0101).
-            if (!(error instanceof LedgerError && error.code === 'LEDGER_DUPLICATE')) throw error
-          }
-          return { ...current, state: 'timed_out' }
-        }
-        if (current.state !== 'pending' || signal?.aborted) return current
-        await sleep(pollMs, signal)
+    async unsettled() {
+      const requests = await ledger.findByType('approval_request', { chain })
+      const votes = new Map<string, LedgerEntry[]>()
+      for (const vote of await ledger.findByType('approval', { chain })) {
+        const id = String(vote.body.approval_id)
+        votes.set(id, [...(votes.get(id) ?? []), vote])
       }
+      const now = clock.now()
+      const open: ApprovalStatus[] = []
+      for (const request of requests) {
+        const parsed = approvalRequestBodySchema.safeParse(request.body)
+        if (!parsed.success) continue
+        const current = settleApproval([request, ...(votes.get(parsed.data.approval_id) ?? [])], now)
+        if (current?.state === 'pending' || current?.state === 'expired') open.push(current)
+      }
+      return open
     },
+    async waitFor(approvalId, signal) {
+      const current = await watcher.settled(approvalId, signal)
+      if (!current) throw new ApprovalError('APPROVAL_NOT_FOUND', `no approval request ${approvalId}`)
+      if (current.state !== 'expired') return current
+      try {
+        await ledger.append({
+          chain,
+          type: 'approval',
+          body: { decision_id: current.decisionId, approval_id: approvalId, verdict: 'timeout' },
+        })
+      } catch (error) {
+        // Another waiter recorded the timeout first: the database keeps one (migration 0101).
+        if (!(error instanceof LedgerError && error.code === 'LEDGER_DUPLICATE')) throw error
+      }
+      return { ...current, state: 'timed_out' }
+    },
+    settled: (approvalId, signal) => watcher.settled(approvalId, signal),
+    waiting: () => watcher.waiting,
   }
 }

@@ -42,7 +42,7 @@ export function createGuard(options: GuardOptions): Guard {
   const timeoutMs = options.approvals?.timeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS
   const pollMs = options.approvals?.pollMs ?? DEFAULT_POLL_MS
   const maxArgumentBytes = options.maxArgumentBytes ?? DEFAULT_MAX_ARGUMENT_BYTES
-  const approvals = createApprovalDesk({ ledger, chain, clock })
+  const approvals = createApprovalDesk({ ledger, chain, clock, pollMs })
 
   const append = async (type: string, body: Record<string, unknown>) => {
     try {
@@ -124,7 +124,7 @@ export function createGuard(options: GuardOptions): Guard {
     })
     // `append` resolves only after commit: the decision is durable before anything runs.
     const entry = await append('decision', body)
-    return { decisionId, decision: evaluation.decision, input, seq: entry.seq }
+    return { decisionId, decision: evaluation.decision, input, seq: entry.seq, entry }
   }
 
   const requestApproval: Guard['requestApproval'] = async (recorded) => {
@@ -151,7 +151,7 @@ export function createGuard(options: GuardOptions): Guard {
     const { decision, decisionId } = recorded
     let status: Awaited<ReturnType<typeof approvals.waitFor>>
     try {
-      status = await approvals.waitFor(approvalId, pollMs, signal)
+      status = await approvals.waitFor(approvalId, signal)
     } catch (error) {
       throw new GuardError('GUARD_LEDGER_UNAVAILABLE', `cannot read approvals: ${describeError(error)}`, {
         cause: error,
@@ -256,7 +256,7 @@ export function createGuard(options: GuardOptions): Guard {
       })
       const approvalId = request?.body.approval_id
       if (typeof approvalId !== 'string') return 'deny'
-      const status = await approvals.waitFor(approvalId, pollMs, signal)
+      const status = await approvals.waitFor(approvalId, signal)
       if (status.state === 'approved') return 'allow'
       if (status.state === 'pending')
         throw new GuardError('GUARD_APPROVAL_ABANDONED', `stopped waiting for approval ${approvalId}`)

@@ -257,9 +257,14 @@ export class KyselyLedgerStore implements Ledger {
    * @example
    * const requests = await ledger.findByType('approval_request', { chain: 'default' })
    */
-  async findByType(type: string, filter: { chain?: string } = {}): Promise<LedgerEntry[]> {
+  async findByType(
+    type: string,
+    filter: { chain?: string; afterSeq?: number; toSeq?: number } = {},
+  ): Promise<LedgerEntry[]> {
     let query = this.selectEntries().where('type', '=', type)
     if (filter.chain !== undefined) query = query.where('chain', '=', filter.chain)
+    if (filter.afterSeq !== undefined) query = query.where('seq', '>', String(filter.afterSeq))
+    if (filter.toSeq !== undefined) query = query.where('seq', '<=', String(filter.toSeq))
     const rows = await query.orderBy('chain').orderBy('seq').execute()
     return rows.map(toLedgerEntry)
   }

@@ -1,0 +1,94 @@
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import type { PolicyEngine } from '../../src/policy/index.js'
+import { createPostgresBackend, postgresEnabled, type TestBackend } from '../support/backends.js'
+import {
+  contexts,
+  guardFor,
+  type LedgerStore,
+  loadTestPolicy,
+  openStore,
+  transferArgs,
+} from '../support/guard-harness.js'
+
+const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..')
+
+function approveFromAnotherProcess(databaseUrl: string, chain: string, approvalId: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(root, 'test/guard/fixtures/approve-worker.ts'),
+        databaseUrl,
+        chain,
+        approvalId,
+        'emp-317',
+        'payments_officer',
+      ],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (chunk) => {
+      out += chunk
+    })
+    child.stderr.on('data', (chunk) => {
+      err += chunk
+    })
+    child.on('error', reject)
+    child.on('close', (code) =>
+      code === 0 ? resolve(out.trim()) : reject(new Error(`approve-worker exited ${code}: ${err}`)),
+    )
+  })
+}
+
+// The guard's waiters share one poller per process; an approval another process writes (no in-process
+// signal at all) must still reach them, within one poll interval of being committed.
+describe.skipIf(!postgresEnabled)('an approval written by another OS process (postgres)', () => {
+  let backend: TestBackend
+  let store: LedgerStore
+  let policy: PolicyEngine
+
+  beforeAll(async () => {
+    policy = await loadTestPolicy()
+    backend = await createPostgresBackend()
+    store = await openStore(backend)
+  })
+  afterAll(async () => {
+    await store?.close()
+    await backend?.dispose()
+    await policy?.close()
+  })
+
+  it('wakes every waiting call of this process: the approved one runs, the others keep waiting', async () => {
+    const chain = 'cross-process'
+    const guard = guardFor(store.ledger, policy, { chain, approvals: { pollMs: 50, timeoutMs: 60_000 } })
+    const ran: number[] = []
+    const abort = new AbortController()
+    const calls = [0, 1, 2].map(async (i) => {
+      const input = { ...contexts.officer, tool: { name: 'payments.transfer', kind: 'client' as const } }
+      const recorded = await guard.decide({ ...input, arguments: transferArgs(40_000 + i) })
+      const approvalId = await guard.requestApproval(recorded)
+      return { i, approvalId, verdict: guard.awaitApproval(recorded, approvalId, abort.signal) }
+    })
+    const waiting = await Promise.all(calls)
+    await vi.waitFor(() => expect(guard.approvals.waiting()).toBe(3))
+    const chosen = waiting[1]!
+    void chosen.verdict.then((v) => v.kind === 'allow' && ran.push(chosen.i))
+
+    expect(await approveFromAnotherProcess(backend.databaseUrl!, chain, chosen.approvalId)).toBe('approved')
+    await expect(chosen.verdict).resolves.toMatchObject({ kind: 'allow' })
+    await vi.waitFor(() => expect(ran).toEqual([1]))
+    expect(guard.approvals.waiting()).toBe(2)
+
+    // The others are still pending; stopping their waiters writes nothing and says so.
+    abort.abort()
+    for (const other of [waiting[0]!, waiting[2]!])
+      await expect(other.verdict).rejects.toThrowWithCode('GUARD_APPROVAL_ABANDONED')
+    expect(guard.approvals.waiting()).toBe(0)
+  })
+})
