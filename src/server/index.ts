@@ -8,6 +8,12 @@ export {
   createApiKeyStore,
   hashApiKey,
 } from './auth/api-key-store.js'
+export {
+  type CachedKeyAuthenticator,
+  createCachedKeyStore,
+  type KeyAuthenticator,
+  type KeyCacheOptions,
+} from './auth/cached-key-store.js'
 export { type ApiRole, apiRoleSchema, type Permission, permissionsByRole } from './auth/roles.js'
 export { type ArbiterServer, createServer } from './create-server.js'
 export { HttpError, type HttpErrorCode, statusByCode } from './http-errors.js'
@@ -19,5 +25,7 @@ export {
   type ServerDeps,
   type ServerGuard,
   type ServerLimits,
+  type TrustProxy,
 } from './server.types.js'
+export { parseTrustProxy } from './trust-proxy.js'
 export { createVerificationLog, type VerificationLog, type VerificationRun } from './verification-log.js'

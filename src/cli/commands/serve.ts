@@ -22,8 +22,10 @@ import {
   createServerMetrics,
   createVerificationLog,
   defaultLimits,
+  parseTrustProxy,
   type ServerLimits,
   type ServerMetrics,
+  type TrustProxy,
 } from '../../server/index.js'
 import { type Clock, createLogger, type Logger, systemClock } from '../../shared/index.js'
 import {
@@ -143,6 +145,18 @@ interface ServeFlags extends DatabaseFlags {
   readonly watch?: boolean
   readonly anchorDir?: string
   readonly rateLimit: string
+  readonly trustProxy?: string
+}
+
+/** `--trust-proxy` or `ARBITER_TRUST_PROXY` (default: no proxy is trusted). */
+function resolveTrustProxy(flag: string | undefined): TrustProxy {
+  const raw = flag ?? process.env.ARBITER_TRUST_PROXY
+  if (raw === undefined || raw === '') return defaultLimits.trustProxy
+  try {
+    return parseTrustProxy(raw)
+  } catch (error) {
+    throw new CliExit(`--trust-proxy / ARBITER_TRUST_PROXY: ${(error as Error).message}`, 2)
+  }
 }
 
 /**
@@ -160,13 +174,18 @@ export function registerServe(program: Command): void {
       .option('--chain <id>', 'ledger chain the guard writes decisions to', 'default')
       .option('--watch', 'reload the policy bundle when the file changes')
       .option('--anchor-dir <dir>', 'also write checkpoints to this directory (env ARBITER_ANCHOR_DIR)')
-      .option('--rate-limit <n>', 'requests per minute per API key', '3000'),
+      .option('--rate-limit <n>', 'requests per minute per API key', String(defaultLimits.rateLimit.limit))
+      .option(
+        '--trust-proxy <value>',
+        'proxies allowed to set the client address: true, a hop count, or addresses/CIDRs (env ARBITER_TRUST_PROXY; default none)',
+      ),
   ).action(async (flags: ServeFlags) => {
     const port = portSchema.safeParse(flags.port)
     if (!port.success) throw new CliExit(`--port must be 0-65535, got ${JSON.stringify(flags.port)}`, 2)
     const rateLimit = rateLimitSchema.safeParse(flags.rateLimit)
     if (!rateLimit.success)
       throw new CliExit(`--rate-limit must be a positive integer, got ${JSON.stringify(flags.rateLimit)}`, 2)
+    const trustProxy = resolveTrustProxy(flags.trustProxy)
     const logger = createLogger()
     const config = resolveDatabaseConfig(flags)
     const anchorDir = resolveAnchorDir(flags.anchorDir)
@@ -187,7 +206,7 @@ export function registerServe(program: Command): void {
       chain: flags.chain,
       verify: verifyChainFor(handle.db, anchorDir ? { anchorDir } : {}),
       logger,
-      limits: { rateLimit: { windowMs: 60_000, limit: rateLimit.data } },
+      limits: { rateLimit: { windowMs: 60_000, limit: rateLimit.data }, trustProxy },
     })
     const listening = await server.listen({ port: port.data, host: flags.host })
     process.stdout.write(
