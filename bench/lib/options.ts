@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 
-export const SECTIONS = ['decision', 'guard', 'append', 'verify', 'multiprocess'] as const
+export const SECTIONS = ['decision', 'guard', 'append', 'verify', 'multiprocess', 'sidecar'] as const
 export type Section = (typeof SECTIONS)[number]
 export type BackendName = 'postgres' | 'pglite'
 
@@ -23,6 +23,8 @@ export interface BenchOptions {
   readonly windowMs: number
   readonly warmupMs: number
   readonly concurrencies: readonly number[]
+  /** Concurrency levels of the HTTP sidecar comparison (one load-generator run per system and level). */
+  readonly sidecarConcurrencies: readonly number[]
   readonly verifyEntries: number
   /** Chain length on PGlite (`--verify-entries-pglite`); writing it there takes minutes for a million. */
   readonly verifyEntriesPglite: number
@@ -71,6 +73,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     windowMs: quick ? 500 : 5_000,
     warmupMs: quick ? 150 : 1_500,
     concurrencies: [1, 16, 256],
+    sidecarConcurrencies: [1, 16, 64],
     verifyEntries: verifyOverride
       ? positiveInt(verifyOverride, '--verify-entries')
       : quick
