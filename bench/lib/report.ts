@@ -253,6 +253,9 @@ export function renderTable(r: BenchResults): string {
         ),
       )
     lines.push(
+      `   server CPU per request, µs (OPA / Arbiter): ${r.sidecar.points.map((p) => `c=${p.concurrency} ${fmt(p.opa.serverCpuUsPerRequest)} / ${fmt(p.arbiter.serverCpuUsPerRequest)}`).join(', ')}`,
+    )
+    lines.push(
       `   Arbiter answered 200 ${fmt(r.sidecar.acknowledged)} times; decision entries on its chain: ${fmt(r.sidecar.recorded)}`,
     )
   }

@@ -8,6 +8,7 @@ import { repoRoot } from './options.js'
 /** A running `arbiter serve` child process. */
 export interface SidecarServer {
   readonly url: string
+  readonly pid: number | undefined
   /** CPU seconds (user + system) the server process has used so far, from /proc (Linux). */
   cpuSeconds(): number
   /** The last lines the server wrote to stderr (its log), for error reports. */
@@ -54,6 +55,8 @@ export async function startSidecarServer(options: {
   extraArgs?: readonly string[]
   /** Node flags for the server process, e.g. `--cpu-prof` (bench/experiments/sidecar-profile.ts). */
   nodeFlags?: readonly string[]
+  /** Checkout whose built `bin/arbiter.js` runs (default this one; experiments compare two builds). */
+  root?: string
 }): Promise<SidecarServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'arbiter-bench-serve-'))
   const signingKeyPath = join(dataDir, 'signing-key.pem')
@@ -63,7 +66,7 @@ export async function startSidecarServer(options: {
     process.execPath,
     [
       ...(options.nodeFlags ?? []),
-      resolve(repoRoot, 'bin', 'arbiter.js'),
+      resolve(options.root ?? repoRoot, 'bin', 'arbiter.js'),
       'serve',
       '--port',
       '0',
@@ -74,7 +77,7 @@ export async function startSidecarServer(options: {
       ...(options.extraArgs ?? []),
     ],
     {
-      cwd: repoRoot,
+      cwd: options.root ?? repoRoot,
       env: {
         ...process.env,
         DATABASE_URL: options.databaseUrl,
@@ -116,6 +119,7 @@ export async function startSidecarServer(options: {
   })
   return {
     url,
+    pid: child.pid,
     cpuSeconds: () => processCpuSeconds(child.pid),
     logTail: () => stderr,
     async stop() {

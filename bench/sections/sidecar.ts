@@ -4,7 +4,7 @@ import { compileWorker, exited, forkCompiled, nextMessage } from '../lib/child.j
 import type { PolicyEngine } from '../lib/guard.js'
 import { benchInputs } from '../lib/inputs.js'
 import type { BenchOptions } from '../lib/options.js'
-import { buildDist, startSidecarServer } from '../lib/sidecar-server.js'
+import { buildDist, processCpuSeconds, startSidecarServer } from '../lib/sidecar-server.js'
 import { round } from '../lib/stats.js'
 import { openStore, type StoreLocation } from '../lib/store.js'
 import type { LoadConfig, LoadResult } from '../workers/load-generator.js'
@@ -12,6 +12,8 @@ import type { LoadConfig, LoadResult } from '../workers/load-generator.js'
 /** One system at one concurrency, as the load generator measured it. */
 export interface SidecarRun {
   readonly opsPerSec: number
+  /** CPU time (user + system) the serving process used per answered request, µs (Linux /proc). */
+  readonly serverCpuUsPerRequest: number
   readonly p50Us: number
   readonly p99Us: number
   readonly errors: number
@@ -39,13 +41,16 @@ export interface SidecarResult {
 
 const CHAIN = 'bench-sidecar'
 
-async function load(config: LoadConfig): Promise<SidecarRun> {
+async function load(config: LoadConfig, serverPid: number | undefined): Promise<SidecarRun> {
+  const cpuBefore = processCpuSeconds(serverPid)
   const child = forkCompiled(compileWorker('load-generator'), [JSON.stringify(config)])
   try {
     const result = await nextMessage<LoadResult>(child, 'result')
     await exited(child)
+    const answered = Object.values(result.statuses).reduce((a, b) => a + b, 0)
     return {
       opsPerSec: result.opsPerSec,
+      serverCpuUsPerRequest: round(((processCpuSeconds(serverPid) - cpuBefore) / answered) * 1e6, 0),
       p50Us: result.p50Us,
       p99Us: result.p99Us,
       errors: result.errors,
@@ -89,22 +94,28 @@ export async function benchSidecar(
     try {
       const common = { warmupMs: options.warmupMs, windowMs: options.windowMs }
       for (const concurrency of options.sidecarConcurrencies) {
-        const opaRun = await load({
-          ...common,
-          concurrency,
-          url: opa.url,
-          path: '/v1/data/arbiter/decision',
-          headers: {},
-          bodies: opaBodies,
-        })
-        const arbiterRun = await load({
-          ...common,
-          concurrency,
-          url: arbiter.url,
-          path: '/v1/decisions',
-          headers: { authorization: `Bearer ${key}` },
-          bodies: arbiterBodies,
-        })
+        const opaRun = await load(
+          {
+            ...common,
+            concurrency,
+            url: opa.url,
+            path: '/v1/data/arbiter/decision',
+            headers: {},
+            bodies: opaBodies,
+          },
+          opa.pid,
+        )
+        const arbiterRun = await load(
+          {
+            ...common,
+            concurrency,
+            url: arbiter.url,
+            path: '/v1/decisions',
+            headers: { authorization: `Bearer ${key}` },
+            bodies: arbiterBodies,
+          },
+          arbiter.pid,
+        )
         acknowledged += arbiterRun.statuses['200'] ?? 0
         points.push({
           concurrency,
