@@ -65,6 +65,8 @@ async function main(): Promise<void> {
       warmupMs: options.warmupMs,
       concurrencies: options.concurrencies,
       sidecarConcurrencies: options.sidecarConcurrencies,
+      sidecarRoot: options.sidecarRoot,
+      sidecarServeArgs: options.sidecarServeArgs,
       verifyEntries: options.verifyEntries,
       verifyEntriesPglite: options.verifyEntriesPglite,
       verifyNodeOptions: options.verifyNodeOptions,

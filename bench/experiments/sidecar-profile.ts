@@ -2,7 +2,8 @@
 // `--cpu-prof` on a throwaway PostgreSQL database, drives POST /v1/decisions from the load-generator
 // child at one concurrency, stops the server (the profile is written on exit) and prints the top self
 // times. Usage: [NO_PROFILE=1] npx tsx bench/experiments/sidecar-profile.ts [concurrency=16] [seconds=8]
-// (NO_PROFILE=1 measures the server's CPU time per request without the profiler's overhead).
+// (NO_PROFILE=1 measures the server's CPU time per request without the profiler's overhead;
+// SERVER_NODE_FLAGS="--max-semi-space-size=32" passes Node flags to the server).
 import { mkdtempSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -29,7 +30,10 @@ try {
     databaseUrl: tdb.url,
     bundlePath: join(import.meta.dirname, '..', '..', 'build', 'bundle.tar.gz'),
     chain: 'prof',
-    nodeFlags: process.env.NO_PROFILE ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+    nodeFlags: [
+      ...(process.env.NO_PROFILE ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]),
+      ...(process.env.SERVER_NODE_FLAGS ?? '').split(' ').filter((f) => f.startsWith('--')),
+    ],
   })
   try {
     const config = {

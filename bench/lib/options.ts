@@ -25,6 +25,10 @@ export interface BenchOptions {
   readonly concurrencies: readonly number[]
   /** Concurrency levels of the HTTP sidecar comparison (one load-generator run per system and level). */
   readonly sidecarConcurrencies: readonly number[]
+  /** Checkout whose `arbiter serve` the sidecar section runs (`--sidecar-root`, e.g. a build of main). */
+  readonly sidecarRoot: string
+  /** Extra `arbiter serve` flags for the sidecar section (`--sidecar-serve-args "--rate-limit 1000000"`). */
+  readonly sidecarServeArgs: readonly string[]
   readonly verifyEntries: number
   /** Chain length on PGlite (`--verify-entries-pglite`); writing it there takes minutes for a million. */
   readonly verifyEntriesPglite: number
@@ -74,6 +78,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     warmupMs: quick ? 150 : 1_500,
     concurrencies: [1, 16, 256],
     sidecarConcurrencies: [1, 16, 64],
+    sidecarRoot: resolve(value('--sidecar-root') ?? root),
+    sidecarServeArgs: (value('--sidecar-serve-args') ?? '').split(' ').filter((a) => a.length > 0),
     verifyEntries: verifyOverride
       ? positiveInt(verifyOverride, '--verify-entries')
       : quick

@@ -34,11 +34,11 @@ export function processCpuSeconds(pid: number | undefined): number {
  * Compiles `src/` and `migrations/` into `dist/` (what `npm run setup` does), so the server the sidecar
  * benchmark starts runs the sources of this checkout, exactly as `bin/arbiter.js` would for a user.
  */
-export function buildDist(): void {
-  const tsc = resolve(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc')
+export function buildDist(root: string = repoRoot): void {
+  const tsc = resolve(root, 'node_modules', 'typescript', 'bin', 'tsc')
   for (const project of ['tsconfig.build.json', 'tsconfig.migrations.json'])
     execFileSync(process.execPath, [tsc, '-p', project], {
-      cwd: repoRoot,
+      cwd: root,
       stdio: ['ignore', 'ignore', 'inherit'],
     })
 }

@@ -74,7 +74,7 @@ export async function benchSidecar(
   bundlePath: string,
   location: Extract<StoreLocation, { kind: 'postgres' }>,
 ): Promise<SidecarResult> {
-  buildDist()
+  buildDist(options.sidecarRoot)
   const inputs = benchInputs()
   // OPA gets exactly what the in-process engine evaluates (with its `context.time`), as in item 1.
   const opaBodies = inputs.map((i) => JSON.stringify({ input: engine.evaluate(i).input ?? i }))
@@ -88,7 +88,13 @@ export async function benchSidecar(
   }
   const opa = await startOpaServer(opaBinary, bundlePath, options.policiesDir)
   try {
-    const arbiter = await startSidecarServer({ databaseUrl: location.databaseUrl, bundlePath, chain: CHAIN })
+    const arbiter = await startSidecarServer({
+      databaseUrl: location.databaseUrl,
+      bundlePath,
+      chain: CHAIN,
+      root: options.sidecarRoot,
+      extraArgs: options.sidecarServeArgs,
+    })
     const points: SidecarPoint[] = []
     let acknowledged = 0
     try {
