@@ -1,6 +1,3 @@
-import { spawn } from 'node:child_process'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { PolicyEngine } from '../../src/policy/index.js'
 import { createPostgresBackend, postgresEnabled, type TestBackend } from '../support/backends.js'
@@ -12,39 +9,18 @@ import {
   openStore,
   transferArgs,
 } from '../support/guard-harness.js'
+import { runTsxChild } from '../support/tsx-child.js'
 
-const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..')
-
-function approveFromAnotherProcess(databaseUrl: string, chain: string, approvalId: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(root, 'test/guard/fixtures/approve-worker.ts'),
-        databaseUrl,
-        chain,
-        approvalId,
-        'emp-317',
-        'payments_officer',
-      ],
-      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-    )
-    let out = ''
-    let err = ''
-    child.stdout.on('data', (chunk) => {
-      out += chunk
-    })
-    child.stderr.on('data', (chunk) => {
-      err += chunk
-    })
-    child.on('error', reject)
-    child.on('close', (code) =>
-      code === 0 ? resolve(out.trim()) : reject(new Error(`approve-worker exited ${code}: ${err}`)),
-    )
-  })
-}
+const approveFromAnotherProcess = async (databaseUrl: string, chain: string, approvalId: string) =>
+  (
+    await runTsxChild('test/guard/fixtures/approve-worker.ts', [
+      databaseUrl,
+      chain,
+      approvalId,
+      'emp-317',
+      'payments_officer',
+    ])
+  ).trim()
 
 // The guard's waiters share one poller per process; an approval another process writes (no in-process
 // signal at all) must still reach them, within one poll interval of being committed.
