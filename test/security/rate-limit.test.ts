@@ -1,6 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { parseTrustProxy, type ServerLimits } from '../../src/server/index.js'
-import { type ServerFixture, startServerFixture, transferCall } from '../server/server-fixture.js'
+import {
+  type ServerFixture,
+  startServerFixture,
+  transferCall,
+  useServerFixture,
+} from '../server/server-fixture.js'
 import { backendFactories, type TestBackend } from '../support/backends.js'
 import { runCliCaptured } from '../support/run-cli.js'
 
@@ -35,16 +40,10 @@ async function withFixture(
 
 describe.each(backendFactories)('failed sign-ins on %s', (_name, createBackend) => {
   describe('with the default limits', () => {
-    let backend: TestBackend
+    const server = useServerFixture(createBackend)
     let f: ServerFixture
-
-    beforeAll(async () => {
-      backend = await createBackend()
-      f = await startServerFixture(backend)
-    })
-    afterAll(async () => {
-      await f?.close()
-      await backend?.dispose()
+    beforeAll(() => {
+      f = server()
     })
 
     it('1,000 failed sign-ins from one address: the attacker gets 429, a valid key from that address 200', async () => {

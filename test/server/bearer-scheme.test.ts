@@ -1,20 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { backendFactories, type TestBackend } from '../support/backends.js'
-import { type ServerFixture, startServerFixture } from './server-fixture.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { backendFactories } from '../support/backends.js'
+import { type ServerFixture, useServerFixture } from './server-fixture.js'
 
 // RFC 7235 section 2.1: the auth-scheme is case-insensitive and separated from the credentials by
 // one or more spaces (1*SP).
 describe.each(backendFactories)('the Authorization header on %s', (_name, createBackend) => {
-  let backend: TestBackend
+  const server = useServerFixture(createBackend)
   let f: ServerFixture
-
-  beforeAll(async () => {
-    backend = await createBackend()
-    f = await startServerFixture(backend)
-  })
-  afterAll(async () => {
-    await f?.close()
-    await backend?.dispose()
+  beforeAll(() => {
+    f = server()
   })
 
   const statusWith = async (authorization: string) =>

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll } from 'vitest'
 import { composeServer, verifyChainFor } from '../../src/cli/commands/serve.js'
 import { createLedger } from '../../src/ledger/index.js'
 import { loadPolicyEngine } from '../../src/policy/index.js'
@@ -108,4 +109,29 @@ export function transferCall(amount: number, roles: string[], extra: Record<stri
     principal: { id: 'emp-101', roles, tenant: 'acme' },
     session: { id: 'sess-1' },
   }
+}
+
+/**
+ * Registers beforeAll/afterAll hooks that start a {@link startServerFixture} on a fresh database of
+ * `createBackend` and tear both down; read the fixture inside tests through the returned getter.
+ *
+ * @example
+ * const server = useServerFixture(createBackend)
+ * it('answers', async () => expect((await server().call('/healthz')).status).toBe(200))
+ */
+export function useServerFixture(
+  createBackend: () => Promise<TestBackend>,
+  limits: Partial<ServerLimits> = {},
+): () => ServerFixture {
+  let backend: TestBackend | undefined
+  let fixture: ServerFixture | undefined
+  beforeAll(async () => {
+    backend = await createBackend()
+    fixture = await startServerFixture(backend, limits)
+  })
+  afterAll(async () => {
+    await fixture?.close()
+    await backend?.dispose()
+  })
+  return () => fixture!
 }
