@@ -82,15 +82,14 @@ export function commitLocked(
   })
 }
 
-/** Thrown inside the transaction to roll it back when the head was not where this process left it. */
-class HeadMoved extends Error {}
-
 /**
  * The commit of a writer that knows where the chain ends (it wrote the last batch): one statement,
- * in its own transaction, that locks the head row only if it still holds `head`, inserts the entries
- * linked after it and moves the head. When another process has moved the head meanwhile, nothing is
- * written and null is returned (the caller takes the locking path). The head trigger sees the new
- * entries because the head update waits for all of them (`count(*)` reads the insert to the end).
+ * committed on its own (one round trip; durable when it resolves on PostgreSQL and, through the
+ * driver, on PGlite), that locks the head row only if it still holds `head`, inserts the entries
+ * linked after it and moves the head. When another process has moved the head meanwhile, the
+ * statement writes nothing and null is returned (the caller takes the locking path). The head
+ * trigger sees the new entries because the head update waits for all of them (`count(*)` reads the
+ * insert to its end).
  *
  * @internal
  */
@@ -106,28 +105,21 @@ export async function commitOnHead(
   const rows = entries.map(
     (e, i) => sql`(${String(e.seq)}, ${e.ts}, ${e.type}, ${items[i]!.bodyText}, ${e.prev}, ${e.hash})`,
   )
-  try {
-    await db.transaction().execute(async (trx) => {
-      const moved = await sql<{ seq: string }>`
-        with head as (
-          select 1 from ledger_heads
-          where chain = ${chain} and seq = ${String(head.seq)} and hash = ${head.hash}
-          for update
-        ), added as (
-          insert into ledger_entries (chain, seq, ts, type, body, prev, hash)
-          select ${chain}, v.seq::bigint, v.ts, v.type, v.body::json, v.prev, v.hash
-          from (values ${sql.join(rows)}) as v (seq, ts, type, body, prev, hash)
-          where exists (select 1 from head)
-          returning 1
-        )
-        update ledger_heads set seq = ${String(last.seq)}, hash = ${last.hash}
-        where chain = ${chain} and (select count(*) from added) = ${entries.length}
-        returning seq`.execute(trx)
-      if (moved.rows.length !== 1) throw new HeadMoved()
-    })
-  } catch (error) {
-    if (error instanceof HeadMoved) return null
-    throw error
-  }
-  return entries
+  const moved = await sql<{ seq: string }>`
+    with head as (
+      select 1 from ledger_heads
+      where chain = ${chain} and seq = ${String(head.seq)} and hash = ${head.hash}
+      for update
+    ), added as (
+      insert into ledger_entries (chain, seq, ts, type, body, prev, hash)
+      select ${chain}, v.seq::bigint, v.ts, v.type, v.body::json, v.prev, v.hash
+      from (values ${sql.join(rows)}) as v (seq, ts, type, body, prev, hash)
+      where exists (select 1 from head)
+      returning 1
+    )
+    update ledger_heads set seq = ${String(last.seq)}, hash = ${last.hash}
+    where chain = ${chain} and (select count(*) from added) = ${entries.length}
+    returning seq`.execute(db)
+  // Nothing was written unless the head was ours: the insert and the update hang on the same lock.
+  return moved.rows.length === 1 ? entries : null
 }

@@ -57,7 +57,7 @@ describe.each(backendFactories)('commits on a known head on %s', (_name, createB
     expect(await store.ledger.head(chain)).toMatchObject({ seq: seen.length, hash: seen.at(-1)?.hash })
   })
 
-  it('a sole writer commits each batch after the first in one statement (inside its transaction)', async () => {
+  it('a sole writer commits each batch after the first in one statement', async () => {
     const counter = new StatementCounter()
     const ledger = createLedger(store.handle.db.withPlugin(counter))
     try {
