@@ -33,6 +33,10 @@ interface Watch {
   /** Settles once the first read of this request's entries is merged in. */
   loaded: Promise<void>
   isLoaded: boolean
+  /** New entries since its status was last computed. */
+  dirty: boolean
+  /** When a still-pending request turns `expired` (from its request entry); NaN until known. */
+  expiresAtMs: number
 }
 
 const statusOf = (watch: Watch, now: Date): ApprovalStatus | null =>
@@ -77,19 +81,27 @@ export function createApprovalWatcher(options: {
   }
 
   /** Wakes the waiters of every loaded request that is no longer pending. */
+  /**
+   * Wakes the waiters of every loaded request that is no longer pending. Only requests with new
+   * entries, or whose expiry has come, are settled again: a tick stays cheap with thousands waiting.
+   */
   const settleReady = () => {
     const now = clock.now()
     for (const [approvalId, watch] of watches) {
-      if (!watch.isLoaded) continue
+      if (!watch.isLoaded || !(watch.dirty || now.getTime() >= watch.expiresAtMs)) continue
+      watch.dirty = false
       const status = statusOf(watch, now)
       if (status?.state !== 'pending') finish(approvalId, watch, { status })
+      else watch.expiresAtMs = Date.parse(status.expiresAt)
     }
   }
 
   const merge = (entry: LedgerEntry) => {
     const approvalId = entry.body.approval_id
     const watch = typeof approvalId === 'string' ? watches.get(approvalId) : undefined
-    watch?.entries.set(entry.seq, entry)
+    if (!watch || watch.entries.has(entry.seq)) return
+    watch.entries.set(entry.seq, entry)
+    watch.dirty = true
   }
 
   const tick = async () => {
@@ -134,6 +146,8 @@ export function createApprovalWatcher(options: {
       waiters: new Set(),
       loaded: Promise.resolve(),
       isLoaded: false,
+      dirty: false,
+      expiresAtMs: Number.NaN,
     }
     watches.set(approvalId, created)
     created.loaded = cursorReady
@@ -141,8 +155,10 @@ export function createApprovalWatcher(options: {
       .then((entries) => {
         for (const entry of entries) created.entries.set(entry.seq, entry)
         created.isLoaded = true
+        created.dirty = false
         const status = statusOf(created, clock.now())
         if (status?.state !== 'pending') finish(approvalId, created, { status })
+        else created.expiresAtMs = Date.parse(status.expiresAt)
       })
     created.loaded.catch((error: unknown) => finish(approvalId, created, { error }))
     return created
