@@ -45,6 +45,35 @@ const statusOf = (watch: Watch, now: Date): ApprovalStatus | null =>
     now,
   )
 
+// Every background waiter of a server shares its shutdown signal: one listener per signal and a set
+// of callbacks keeps adding and removing a waiter O(1) (an EventTarget checks its whole listener list).
+const abortCallbacks = new WeakMap<AbortSignal, Set<() => void>>()
+
+/** Calls `callback` when `signal` aborts (at once if it has); returns the function that cancels it. */
+function onAbortOf(signal: AbortSignal, callback: () => void): () => boolean {
+  if (signal.aborted) {
+    callback()
+    return () => false
+  }
+  let callbacks = abortCallbacks.get(signal)
+  if (!callbacks) {
+    const created = new Set<() => void>()
+    callbacks = created
+    abortCallbacks.set(signal, created)
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const fn of [...created]) fn()
+        created.clear()
+      },
+      { once: true },
+    )
+  }
+  const registered = callbacks
+  registered.add(callback)
+  return () => registered.delete(callback)
+}
+
 /**
  * Creates the poller of one chain. It runs only while somebody waits: the first waiter starts it (the
  * chain head then becomes its cursor), and it stops when the last waiter is gone. An approval written
@@ -174,19 +203,19 @@ export function createApprovalWatcher(options: {
           if (current.waiters.size === 0 && watches.get(approvalId) === current) watches.delete(approvalId)
           current.loaded.then(() => resolve(statusOf(current, clock.now())), reject)
         }
+        let unsubscribe = () => false
         const waiter: Waiter = {
           resolve: (status) => {
-            signal?.removeEventListener('abort', onAbort)
+            unsubscribe()
             resolve(status)
           },
           reject: (error) => {
-            signal?.removeEventListener('abort', onAbort)
+            unsubscribe()
             reject(error)
           },
         }
         current.waiters.add(waiter)
-        if (signal?.aborted) onAbort()
-        else signal?.addEventListener('abort', onAbort, { once: true })
+        if (signal) unsubscribe = onAbortOf(signal, onAbort)
       })
     },
     observe(entry) {
