@@ -80,6 +80,10 @@ export function createServer(
   app.set('etag', false)
   // Decides what `req.ip` is, and so whose failed sign-ins count against whom (see README).
   app.set('trust proxy', full.limits.trustProxy)
+  if (full.limits.trustProxy === true)
+    full.logger.warn(
+      'trust proxy is true: X-Forwarded-For is believed from every client; safe only when every request passes a proxy that overwrites it',
+    )
   app.use(helmet({ contentSecurityPolicy }))
   // Per-request logging costs a closure and a listener per request: only when debug is on.
   if (full.logger.isLevelEnabled('debug'))
