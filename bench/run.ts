@@ -13,6 +13,7 @@ import { benchAppend } from './sections/append.js'
 import { benchDecision } from './sections/decision.js'
 import { benchGuard } from './sections/guard.js'
 import { benchMultiProcess } from './sections/multi-process.js'
+import { benchSidecar } from './sections/sidecar.js'
 import { benchVerify } from './sections/verify.js'
 
 const log = (text: string) => process.stderr.write(`[bench] ${text}\n`)
@@ -63,6 +64,9 @@ async function main(): Promise<void> {
       windowMs: options.windowMs,
       warmupMs: options.warmupMs,
       concurrencies: options.concurrencies,
+      sidecarConcurrencies: options.sidecarConcurrencies,
+      sidecarRoot: options.sidecarRoot,
+      sidecarServeArgs: options.sidecarServeArgs,
       verifyEntries: options.verifyEntries,
       verifyEntriesPglite: options.verifyEntriesPglite,
       verifyNodeOptions: options.verifyNodeOptions,
@@ -153,6 +157,16 @@ async function main(): Promise<void> {
           // Migrate once up front so the four workers do not race on the schema.
           await (await openStore(location)).close()
           results.multiProcess = await benchMultiProcess(options, location)
+        } finally {
+          await dispose()
+        }
+      })
+    if (options.sections.has('sidecar') && usePostgres)
+      await section('sidecar', 'postgres', async () => {
+        const { location, dispose } = await freshLocation(options, 'postgres', 'sidecar')
+        try {
+          if (location.kind !== 'postgres') throw new Error('the sidecar section runs on PostgreSQL')
+          results.sidecar = await benchSidecar(options, engine, opaBinary, bundlePath, location)
         } finally {
           await dispose()
         }

@@ -9,6 +9,8 @@ import { computePolicyRevision, DECISION_ENTRYPOINT, readBundle } from '../../sr
 /** A running `opa run --server` child and a keep-alive client for its Data API. */
 export interface OpaServer {
   readonly url: string
+  /** Process id of the `opa` child (the sidecar section reads its CPU time). */
+  readonly pid: number | undefined
   readonly version: string
   /** POSTs `{input}` to `/v1/data/arbiter/decision` on a kept-alive socket; resolves the parsed body. */
   decide(input: unknown): Promise<unknown>
@@ -144,6 +146,7 @@ export async function startOpaServer(
   }
   return {
     url,
+    pid: child.pid,
     version: opaVersion(binary),
     async decide(input) {
       const r = await request('POST', '/v1/data/arbiter/decision', JSON.stringify({ input }))

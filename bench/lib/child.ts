@@ -39,7 +39,7 @@ export function compileWorker(name: string): string {
   return resolve(outDir, 'bench', 'workers', `${name}.js`)
 }
 
-const WORKERS = ['verify-chain', 'append-chain'] as const
+const WORKERS = ['verify-chain', 'append-chain', 'load-generator'] as const
 let compiled = false
 
 /** Starts a compiled worker (see {@link compileWorker}) on bare Node with an IPC channel. */

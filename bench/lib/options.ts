@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 
-export const SECTIONS = ['decision', 'guard', 'append', 'verify', 'multiprocess'] as const
+export const SECTIONS = ['decision', 'guard', 'append', 'verify', 'multiprocess', 'sidecar'] as const
 export type Section = (typeof SECTIONS)[number]
 export type BackendName = 'postgres' | 'pglite'
 
@@ -23,6 +23,12 @@ export interface BenchOptions {
   readonly windowMs: number
   readonly warmupMs: number
   readonly concurrencies: readonly number[]
+  /** Concurrency levels of the HTTP sidecar comparison (one load-generator run per system and level). */
+  readonly sidecarConcurrencies: readonly number[]
+  /** Checkout whose `arbiter serve` the sidecar section runs (`--sidecar-root`, e.g. a build of main). */
+  readonly sidecarRoot: string
+  /** Extra `arbiter serve` flags for the sidecar section (`--sidecar-serve-args "--rate-limit 1000000"`). */
+  readonly sidecarServeArgs: readonly string[]
   readonly verifyEntries: number
   /** Chain length on PGlite (`--verify-entries-pglite`); writing it there takes minutes for a million. */
   readonly verifyEntriesPglite: number
@@ -71,6 +77,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     windowMs: quick ? 500 : 5_000,
     warmupMs: quick ? 150 : 1_500,
     concurrencies: [1, 16, 256],
+    sidecarConcurrencies: [1, 16, 64],
+    sidecarRoot: resolve(value('--sidecar-root') ?? root),
+    sidecarServeArgs: (value('--sidecar-serve-args') ?? '').split(' ').filter((a) => a.length > 0),
     verifyEntries: verifyOverride
       ? positiveInt(verifyOverride, '--verify-entries')
       : quick

@@ -2,6 +2,7 @@ import type { AppendResult } from '../sections/append.js'
 import type { DecisionResult } from '../sections/decision.js'
 import type { GuardResult } from '../sections/guard.js'
 import type { MultiProcessResult } from '../sections/multi-process.js'
+import type { SidecarResult } from '../sections/sidecar.js'
 import type { VerifyResult } from '../sections/verify.js'
 import type { MachineInfo } from './machine.js'
 
@@ -17,6 +18,7 @@ export interface BenchResults {
   append: AppendResult[]
   verify: VerifyResult[]
   multiProcess?: MultiProcessResult
+  sidecar?: SidecarResult
   targets: TargetCheck[]
   errors: { section: string; backend?: string; message: string }[]
 }
@@ -28,7 +30,7 @@ export interface TargetCheck {
   readonly status: 'PASS' | 'MISS' | 'NOT RUN'
 }
 
-/** Compares the measurements with the targets of issue 6. */
+/** Compares the measurements with the targets of issue 6 (items 1 to 5) and issue 9 (item 6). */
 export function checkTargets(r: BenchResults): TargetCheck[] {
   const out: TargetCheck[] = []
   const check = (item: number, target: string, measured: string | undefined, ok: boolean | undefined) =>
@@ -85,6 +87,31 @@ export function checkTargets(r: BenchResults): TargetCheck[] {
     '4 processes, one chain: chain verifies afterwards',
     m && `${fmt(m.opsPerSec)}/s, ${fmt(m.chainEntries)} entries`,
     m ? m.chainValid && m.errors === 0 : undefined,
+  )
+  const sc = r.sidecar
+  const at = (c: number) => sc?.points.find((p) => p.concurrency === c)
+  for (const c of [16, 64]) {
+    const p = at(c)
+    check(
+      6,
+      `sidecar: Arbiter POST /v1/decisions ≥ 1.0× OPA server at c=${c}`,
+      p && `${fmt(p.arbiter.opsPerSec)} / ${fmt(p.opa.opsPerSec)} = ${fmt(p.ratio, 2)}×`,
+      p && p.ratio >= 1,
+    )
+  }
+  const rates = sc?.points.map((p) => p.arbiter.opsPerSec)
+  check(
+    6,
+    'sidecar: Arbiter decisions/s do not fall as concurrency rises',
+    rates?.map((n) => fmt(n)).join(' → '),
+    rates?.every((n, i) => i === 0 || n >= (rates[i - 1] ?? 0)),
+  )
+  const sidecarErrors = sc?.points.reduce((n, p) => n + p.arbiter.errors + p.opa.errors, 0)
+  check(
+    6,
+    'sidecar: no errors (no 429 at the default budget), every 200 recorded',
+    sc && `${fmt(sidecarErrors ?? 0)} errors, ${fmt(sc.recorded)} of ${fmt(sc.acknowledged)}`,
+    sc && sidecarErrors === 0 && sc.recorded >= sc.acknowledged,
   )
   return out
 }
@@ -202,7 +229,37 @@ export function renderTable(r: BenchResults): string {
       `   ${mp.processes} processes × c=${mp.concurrencyPerProcess}, ${mp.seconds}s: ${fmt(mp.opsPerSec)} entries/s total (${mp.perProcessOps.map((n) => fmt(n)).join(' + ')}), errors ${mp.errors}; chain of ${fmt(mp.chainEntries)} entries verified: ${mp.chainValid ? 'valid' : 'INVALID'}`,
     )
   }
-  lines.push('', 'Targets (issue 6)')
+  if (r.sidecar) {
+    const w = [5, 10, 10, 10, 12, 12, 12, 8]
+    lines.push(
+      '',
+      '6. HTTP sidecar: OPA server REST (decision only) vs arbiter serve POST /v1/decisions (durable)',
+    )
+    lines.push(row(['c', 'OPA /s', 'p50 µs', 'p99 µs', 'Arbiter /s', 'p50 µs', 'p99 µs', 'Arb/OPA'], w))
+    for (const p of r.sidecar.points)
+      lines.push(
+        row(
+          [
+            String(p.concurrency),
+            fmt(p.opa.opsPerSec),
+            fmt(p.opa.p50Us),
+            fmt(p.opa.p99Us),
+            fmt(p.arbiter.opsPerSec),
+            fmt(p.arbiter.p50Us),
+            fmt(p.arbiter.p99Us),
+            `${fmt(p.ratio, 2)}×`,
+          ],
+          w,
+        ),
+      )
+    lines.push(
+      `   server CPU per request, µs (OPA / Arbiter): ${r.sidecar.points.map((p) => `c=${p.concurrency} ${fmt(p.opa.serverCpuUsPerRequest)} / ${fmt(p.arbiter.serverCpuUsPerRequest)}`).join(', ')}`,
+    )
+    lines.push(
+      `   Arbiter answered 200 ${fmt(r.sidecar.acknowledged)} times; decision entries on its chain: ${fmt(r.sidecar.recorded)}`,
+    )
+  }
+  lines.push('', 'Targets (issue 6: items 1 to 5; issue 9: item 6)')
   const w = [62, 26, 8]
   for (const t of r.targets) lines.push(row([`${t.item}. ${t.target}`, t.measured, t.status], w))
   for (const e of r.errors)

@@ -12,7 +12,8 @@ const windowMs = Number(process.argv[5] ?? '5000')
 try {
   // The parent migrated the database before starting the workers.
   const store = await openStore(location, { migrate: false })
-  let i = 0
+  // Event ids are unique per chain (migration 0101): each process counts in a range of its own.
+  let i = process.pid * 10_000_000
   const append = () => store.ledger.append({ chain, type: 'decision', body: sampleDecisionBody(i++) })
   // Warm the pool, the prepared paths and the JIT before the shared window starts.
   await closedLoop(concurrency, 300, 0, append)

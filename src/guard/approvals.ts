@@ -10,8 +10,9 @@ import {
   toApprovalRefusedBody,
 } from '../entries/index.js'
 import { type Ledger, type LedgerEntry, LedgerError } from '../ledger/index.js'
-import { type Clock, type Logger, parseWith, silentLogger, sleep, systemClock } from '../shared/index.js'
+import { type Clock, type Logger, parseWith, silentLogger, systemClock } from '../shared/index.js'
 import { type ApprovalStatus, approverProblem, settleApproval } from './approval-state.js'
+import { createApprovalWatcher } from './approval-watcher.js'
 import { ApprovalError } from './errors.js'
 import { type FreeTextScrubber, WITHHELD_TEXT } from './free-text.js'
 
@@ -37,10 +38,22 @@ export interface ApprovalDesk {
   /** Every request on the chain still open for approvers (derived from the ledger). */
   pending(): Promise<PendingApproval[]>
   /**
+   * Every request on the chain nobody has settled: still pending, or expired without a recorded
+   * timeout (its waiter went away). Two reads, whatever the number of requests.
+   */
+  unsettled(): Promise<ApprovalStatus[]>
+  /**
    * Waits until the request is settled; records a `timeout` entry when it expires. When `signal`
    * aborts, returns the still-pending status without writing anything. @internal
    */
-  waitFor(approvalId: string, pollMs: number, signal?: AbortSignal): Promise<ApprovalStatus>
+  waitFor(approvalId: string, signal?: AbortSignal): Promise<ApprovalStatus>
+  /**
+   * Waits until the request is no longer pending (or `signal` aborts) and returns its status, null
+   * for an unknown request; writes nothing. Every waiter of the desk shares one poller.
+   */
+  settled(approvalId: string, signal?: AbortSignal): Promise<ApprovalStatus | null>
+  /** How many approval requests this process is waiting on right now (no database read). */
+  waiting(): number
 }
 
 /**
@@ -60,11 +73,14 @@ export function createApprovalDesk(options: {
   /** Warned when entries are skipped because their body does not match its schema. */
   logger?: Pick<Logger, 'warn'>
   texts?: FreeTextScrubber
+  /** How often the desk's one poller reads new approvals from the ledger. Default 500 ms. */
+  pollMs?: number
 }): ApprovalDesk {
   const { ledger, texts } = options
   const chain = options.chain ?? 'default'
   const clock = options.clock ?? systemClock
   const logger = options.logger ?? silentLogger
+  const watcher = createApprovalWatcher({ ledger, chain, clock, pollMs: options.pollMs ?? 500 })
 
   const load = async (approvalId: string): Promise<LedgerEntry[]> =>
     ledger.findByBodyField('approval_id', approvalId, { chain })
@@ -117,7 +133,7 @@ export function createApprovalDesk(options: {
       : texts
         ? (await texts.scrub([comment], { decisionId: request.decision_id }))[0]
         : WITHHELD_TEXT
-    await ledger.append({
+    const recorded = await ledger.append({
       chain,
       type: 'approval',
       body: toApprovalBody({
@@ -129,6 +145,8 @@ export function createApprovalDesk(options: {
         ...(caller ? { caller } : {}),
       }),
     })
+    // Waiters in this process wake now; those in other processes on their poller's next tick.
+    watcher.observe(recorded)
     return (await status(approvalId))!
   }
 
@@ -161,26 +179,42 @@ export function createApprovalDesk(options: {
       skipped.warn(logger, 'pending approvals')
       return open
     },
-    async waitFor(approvalId, pollMs, signal) {
-      for (;;) {
-        const current = await status(approvalId)
-        if (!current) throw new ApprovalError('APPROVAL_NOT_FOUND', `no approval request ${approvalId}`)
-        if (current.state === 'expired') {
-          try {
-            await ledger.append({
-              chain,
-              type: 'approval',
-              body: toApprovalBody({ decisionId: current.decisionId, approvalId, verdict: 'timeout' }),
-            })
-          } catch (error) {
-            // Another waiter recorded the timeout first: the database keeps one (migration 0101).
-            if (!(error instanceof LedgerError && error.code === 'LEDGER_DUPLICATE')) throw error
-          }
-          return { ...current, state: 'timed_out' }
-        }
-        if (current.state !== 'pending' || signal?.aborted) return current
-        await sleep(pollMs, signal)
+    async unsettled() {
+      const skipped = new SkippedEntries()
+      const requests = readEntries(
+        await ledger.findByType('approval_request', { chain }),
+        'approval_request',
+        skipped,
+      )
+      const votes = new Map<string, LedgerEntry[]>()
+      for (const vote of readEntries(await ledger.findByType('approval', { chain }), 'approval', skipped))
+        votes.set(vote.body.approval_id, [...(votes.get(vote.body.approval_id) ?? []), vote])
+      skipped.warn(logger, 'unsettled approvals')
+      const now = clock.now()
+      const open: ApprovalStatus[] = []
+      for (const request of requests) {
+        const current = settleApproval([request, ...(votes.get(request.body.approval_id) ?? [])], now)
+        if (current?.state === 'pending' || current?.state === 'expired') open.push(current)
       }
+      return open
     },
+    async waitFor(approvalId, signal) {
+      const current = await watcher.settled(approvalId, signal)
+      if (!current) throw new ApprovalError('APPROVAL_NOT_FOUND', `no approval request ${approvalId}`)
+      if (current.state !== 'expired') return current
+      try {
+        await ledger.append({
+          chain,
+          type: 'approval',
+          body: toApprovalBody({ decisionId: current.decisionId, approvalId, verdict: 'timeout' }),
+        })
+      } catch (error) {
+        // Another waiter recorded the timeout first: the database keeps one (migration 0101).
+        if (!(error instanceof LedgerError && error.code === 'LEDGER_DUPLICATE')) throw error
+      }
+      return { ...current, state: 'timed_out' }
+    },
+    settled: (approvalId, signal) => watcher.settled(approvalId, signal),
+    waiting: () => watcher.waiting,
   }
 }

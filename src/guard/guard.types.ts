@@ -1,5 +1,5 @@
 import type { Caller, EntryBodies, EntryBodyOf } from '../entries/index.js'
-import type { Ledger } from '../ledger/index.js'
+import type { Ledger, LedgerEntry } from '../ledger/index.js'
 import type { Decision, PolicyEngine, Reason, ToolCallInput } from '../policy/index.js'
 import type { Clock, IdFactory, Logger } from '../shared/index.js'
 import type { ApprovalDesk } from './approvals.js'
@@ -30,7 +30,10 @@ export interface GuardOptions {
   readonly approvals?: {
     /** How long a call waits for approvers before it is denied. Default 5 minutes. */
     readonly timeoutMs?: number
-    /** How often the waiting call re-reads the ledger for approvals. Default 500 ms. */
+    /**
+     * How often the guard's one approval poller reads new approvals from the ledger (one poller serves
+     * every waiting call of this guard). Default 500 ms.
+     */
     readonly pollMs?: number
   }
   /** Store the full tool result in outcome entries (otherwise only its SHA-256). Default false. */
@@ -64,6 +67,8 @@ export interface RecordedDecision {
   readonly caller?: Caller
   /** The call's redacted values, to scrub texts written later (its tool error). Serialises as `{}`. */
   readonly scrubber: ValueScrubber
+  /** The `decision` entry as committed (its body is what the ledger holds: redacted arguments). */
+  readonly entry: LedgerEntry
 }
 
 /** The settled answer for a call: run it, or do not (with reasons for the model). */

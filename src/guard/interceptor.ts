@@ -59,7 +59,7 @@ export function createGuard(options: GuardOptions): Guard {
   // Free text that never went through a decision (tool errors, approval comments) is checked by
   // the policy's detectors and the decision's redaction markers before it is stored.
   const texts = createFreeTextScrubber({ policy, ledger, chain, redactionKey: options.redactionKey, logger })
-  const approvals = createApprovalDesk({ ledger, chain, clock, logger, texts })
+  const approvals = createApprovalDesk({ ledger, chain, clock, logger, texts, pollMs })
   const flaggedIdentity = createIdentityScanner(policy, logger)
 
   const append = async <T extends string>(type: T, body: EntryBodyOf<T>) => {
@@ -147,6 +147,7 @@ export function createGuard(options: GuardOptions): Guard {
       decision,
       input,
       seq: entry.seq,
+      entry,
       scrubber: safe.scrubber,
       ...(opts.caller ? { caller: opts.caller } : {}),
     }
@@ -179,7 +180,7 @@ export function createGuard(options: GuardOptions): Guard {
     const { decision, decisionId } = recorded
     let status: Awaited<ReturnType<typeof approvals.waitFor>>
     try {
-      status = await approvals.waitFor(approvalId, pollMs, signal)
+      status = await approvals.waitFor(approvalId, signal)
     } catch (error) {
       throw new GuardError('GUARD_LEDGER_UNAVAILABLE', `cannot read approvals: ${describeError(error)}`, {
         cause: error,
@@ -293,7 +294,7 @@ export function createGuard(options: GuardOptions): Guard {
       })
       if (!request) return 'deny'
       const approvalId = readEntry(request, 'approval_request').body.approval_id
-      const status = await approvals.waitFor(approvalId, pollMs, signal)
+      const status = await approvals.waitFor(approvalId, signal)
       if (status.state === 'approved') return 'allow'
       if (status.state === 'pending')
         throw new GuardError('GUARD_APPROVAL_ABANDONED', `stopped waiting for approval ${approvalId}`)

@@ -6,11 +6,18 @@ import {
   systemClock,
   toRfc3339Millis,
 } from '../shared/index.js'
-import { admitBody, assertChainId, ENTRY_TYPE_PATTERN, linkEntry } from './chain.js'
+import { admitBody, assertChainId, ENTRY_TYPE_PATTERN } from './chain.js'
 import type { Checkpointer } from './checkpointer.js'
+import { commitLocked, commitOnHead, type HeadState } from './commit-batch.js'
 import { LedgerError, toWriteError } from './errors.js'
-import type { AppendRequest, ChainHead, LedgerEntry, SeqRange, VerifiableLedger } from './ledger.types.js'
-import { GENESIS_PREV, type Ledger } from './ledger.types.js'
+import type {
+  AppendRequest,
+  ChainHead,
+  Ledger,
+  LedgerEntry,
+  SeqRange,
+  VerifiableLedger,
+} from './ledger.types.js'
 import { decodeEntryRow } from './row.js'
 import type { LedgerDatabase } from './schema.js'
 
@@ -68,7 +75,10 @@ const BODY_FIELDS = {
 export class KyselyLedgerStore implements Ledger, VerifiableLedger {
   private readonly queues = new Map<string, Pending[]>()
   private readonly running = new Map<string, Promise<void>>()
-  private readonly knownHeads = new Set<string>()
+  /** Where each chain ended after this process's last commit (the head row exists). */
+  private readonly heads = new Map<string, HeadState>()
+  /** Chains another process wrote to since this one's last commit: they take the locking path. */
+  private readonly sharedChains = new Set<string>()
   private readonly clock: Clock
   private readonly maxBatch: number
   private readonly pageSize: number
@@ -118,6 +128,10 @@ export class KyselyLedgerStore implements Ledger, VerifiableLedger {
   private startWriter(chain: string): void {
     const run = (async () => {
       for (;;) {
+        // Let the event loop take in pending I/O first (requests already received whose appends are
+        // about to be queued): in a server the next batch then carries them instead of leaving them
+        // for one more commit round trip. It costs one loop turn.
+        await new Promise<void>((resolve) => setImmediate(resolve))
         const queue = this.queues.get(chain)
         if (!queue || queue.length === 0) break
         await this.commitIsolated(chain, queue.splice(0, this.maxBatch))
@@ -140,7 +154,7 @@ export class KyselyLedgerStore implements Ledger, VerifiableLedger {
       this.options.onCommit?.(chain, entries[entries.length - 1]!, entries.length)
       this.checkpointer?.noteCommitted(chain, entries.length)
     } catch (error) {
-      this.knownHeads.delete(chain)
+      this.heads.delete(chain)
       const failure = toWriteError(error, `append of ${batch.length} entries to chain ${chain}`)
       if (batch.length === 1 || failure.code === 'LEDGER_UNAVAILABLE') {
         const own =
@@ -156,51 +170,29 @@ export class KyselyLedgerStore implements Ledger, VerifiableLedger {
     }
   }
 
-  private commitBatch(chain: string, batch: Pending[]): Promise<LedgerEntry[]> {
-    return this.db.transaction().execute(async (trx) => {
-      if (!this.knownHeads.has(chain)) {
-        await trx
-          .insertInto('ledger_heads')
-          .values({ chain, seq: 0, hash: GENESIS_PREV })
-          .onConflict((oc) => oc.column('chain').doNothing())
-          .execute()
-      }
-      const head = await trx
-        .selectFrom('ledger_heads')
-        .select(['seq', 'hash'])
-        .where('chain', '=', chain)
-        .forUpdate()
-        .executeTakeFirstOrThrow()
-      let seq = Number(head.seq)
-      let prev = head.hash
-      const ts = toRfc3339Millis(this.clock.now())
-      const entries = batch.map((pending) => {
-        seq += 1
-        const entry = linkEntry(
-          { chain, seq, ts, type: pending.type, body: pending.body, prev },
-          pending.bodyText,
-        )
-        prev = entry.hash
-        return entry
-      })
-      await trx
-        .insertInto('ledger_entries')
-        .values(
-          entries.map((entry, i) => ({
-            chain,
-            seq: entry.seq,
-            ts: entry.ts,
-            type: entry.type,
-            body: batch[i]!.bodyText,
-            prev: entry.prev,
-            hash: entry.hash,
-          })),
-        )
-        .execute()
-      await trx.updateTable('ledger_heads').set({ seq, hash: prev }).where('chain', '=', chain).execute()
-      this.knownHeads.add(chain)
-      return entries
-    })
+  /**
+   * Commits one batch. A writer that knows where its chain ends (it committed the previous batch)
+   * commits in one statement conditioned on that head; when another process has written meanwhile, it
+   * takes the locking path, and keeps to it while the chain is shared (until it finds the head where
+   * it left it again).
+   */
+  private async commitBatch(chain: string, batch: Pending[]): Promise<LedgerEntry[]> {
+    const ts = toRfc3339Millis(this.clock.now())
+    const known = this.heads.get(chain)
+    let entries: LedgerEntry[] | null = null
+    if (known && !this.sharedChains.has(chain)) {
+      entries = await commitOnHead(this.db, chain, batch, known, ts)
+      if (!entries) this.sharedChains.add(chain)
+    }
+    if (!entries) {
+      const locked = await commitLocked(this.db, chain, batch, ts, { createHead: !known })
+      if (known && locked.found.seq === known.seq && locked.found.hash === known.hash)
+        this.sharedChains.delete(chain)
+      entries = locked.entries
+    }
+    const last = entries[entries.length - 1]!
+    this.heads.set(chain, { seq: last.seq, hash: last.hash })
+    return entries
   }
 
   /** The newest entry of a chain, or null for an empty or unknown chain. */
@@ -272,9 +264,14 @@ export class KyselyLedgerStore implements Ledger, VerifiableLedger {
    * @example
    * const requests = await ledger.findByType('approval_request', { chain: 'default' })
    */
-  async findByType(type: string, filter: { chain?: string } = {}): Promise<LedgerEntry[]> {
+  async findByType(
+    type: string,
+    filter: { chain?: string; afterSeq?: number; toSeq?: number } = {},
+  ): Promise<LedgerEntry[]> {
     let query = this.selectEntries().where('type', '=', type)
     if (filter.chain !== undefined) query = query.where('chain', '=', filter.chain)
+    if (filter.afterSeq !== undefined) query = query.where('seq', '>', String(filter.afterSeq))
+    if (filter.toSeq !== undefined) query = query.where('seq', '<=', String(filter.toSeq))
     const rows = await query.orderBy('chain').orderBy('seq').execute()
     return rows.map((row) => decodeEntryRow(row))
   }

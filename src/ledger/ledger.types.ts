@@ -81,8 +81,14 @@ export interface Ledger {
     value: string,
     filter?: { chain?: string; type?: string },
   ): Promise<LedgerEntry[]>
-  /** Entries of one `type` (indexed), optionally on one chain, in chain and seq order. */
-  findByType(type: string, filter?: { chain?: string }): Promise<LedgerEntry[]>
+  /**
+   * Entries of one `type` (indexed), optionally on one chain, in chain and seq order. With a chain,
+   * `afterSeq`/`toSeq` keep `afterSeq < seq <= toSeq` (a range of the primary key: cheap for a tail).
+   */
+  findByType(
+    type: string,
+    filter?: { chain?: string; afterSeq?: number; toSeq?: number },
+  ): Promise<LedgerEntry[]>
   /** Every chain with its head. */
   listChains(): Promise<ChainHead[]>
   /** Stops accepting appends, waits for queued ones, and (with a checkpointer) signs a final checkpoint. */

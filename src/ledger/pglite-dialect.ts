@@ -7,6 +7,7 @@ import {
   PGliteDialect,
   type PGliteDialectConfig,
   type QueryCompiler,
+  type QueryResult,
   type TransactionSettings,
 } from 'kysely'
 
@@ -17,7 +18,9 @@ import {
  * transaction owns the instance until it commits, and it makes every commit durable before it
  * resolves: PGlite runs postgres with `-F` and its Node filesystem ignores fsync, so committed WAL
  * sits in the OS page cache. After each commit we fdatasync the current (and, after a segment switch,
- * the previous) WAL segment ourselves.
+ * the previous) WAL segment ourselves. A statement run outside a transaction commits on its own, so
+ * unless it is a plain SELECT it is flushed the same way: as on PostgreSQL with `synchronous_commit`,
+ * every write that resolves is durable, in a transaction or not.
  *
  * @internal
  */
@@ -34,6 +37,9 @@ export class DurablePGliteDialect extends PGliteDialect {
   }
 }
 
+const innerOf = (connection: DatabaseConnection): DatabaseConnection =>
+  connection instanceof DurableConnection ? connection.inner : connection
+
 class Mutex {
   private tail: Promise<void> = Promise.resolve()
   async lock(): Promise<() => void> {
@@ -45,6 +51,28 @@ class Mutex {
     this.tail = previous.then(() => next)
     await previous
     return release
+  }
+}
+
+/** The one PGlite connection as this driver hands it out: it knows whether a transaction is open. */
+class DurableConnection implements DatabaseConnection {
+  inTransaction = false
+
+  constructor(
+    readonly inner: DatabaseConnection,
+    private readonly flushWal: (connection: DatabaseConnection) => Promise<void>,
+  ) {}
+
+  async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    const result = await this.inner.executeQuery<R>(compiledQuery)
+    // Outside a transaction the statement has committed by now: make it durable before it resolves.
+    if (!this.inTransaction && compiledQuery.query.kind !== 'SelectQueryNode') await this.flushWal(this.inner)
+    return result
+  }
+
+  // PGlite cannot stream; Kysely's own connection says so.
+  streamQuery<R>(compiledQuery: CompiledQuery, chunkSize: number): AsyncIterableIterator<QueryResult<R>> {
+    return this.inner.streamQuery<R>(compiledQuery, chunkSize)
   }
 }
 
@@ -64,41 +92,44 @@ class DurablePGliteDriver implements Driver {
 
   async acquireConnection(): Promise<DatabaseConnection> {
     const release = await this.mutex.lock()
-    const connection = await this.inner.acquireConnection()
+    const connection = new DurableConnection(await this.inner.acquireConnection(), (c) => this.flushWal(c))
     this.releases.set(connection, release)
     return connection
   }
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
-    await this.inner.releaseConnection(connection)
+    await this.inner.releaseConnection(innerOf(connection))
     const release = this.releases.get(connection)
     this.releases.delete(connection)
     release?.()
   }
 
-  beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    return this.inner.beginTransaction(connection, settings)
+  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    await this.inner.beginTransaction(innerOf(connection), settings)
+    ;(connection as DurableConnection).inTransaction = true
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await this.inner.commitTransaction(connection)
-    await this.flushWal(connection)
+    ;(connection as DurableConnection).inTransaction = false
+    await this.inner.commitTransaction(innerOf(connection))
+    await this.flushWal(innerOf(connection))
   }
 
-  rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    return this.inner.rollbackTransaction(connection)
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    ;(connection as DurableConnection).inTransaction = false
+    await this.inner.rollbackTransaction(innerOf(connection))
   }
 
   savepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']) {
-    return this.inner.savepoint!(connection, name, compile)
+    return this.inner.savepoint!(innerOf(connection), name, compile)
   }
 
   rollbackToSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']) {
-    return this.inner.rollbackToSavepoint!(connection, name, compile)
+    return this.inner.rollbackToSavepoint!(innerOf(connection), name, compile)
   }
 
   releaseSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']) {
-    return this.inner.releaseSavepoint!(connection, name, compile)
+    return this.inner.releaseSavepoint!(innerOf(connection), name, compile)
   }
 
   async destroy(): Promise<void> {

@@ -5,13 +5,14 @@ import { dirname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import express, { type Express } from 'express'
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit'
 import helmet from 'helmet'
 import { authenticate, principalOf } from './auth/authenticate.js'
+import { createCachedKeyStore } from './auth/cached-key-store.js'
 import { whoamiOf } from './auth/key-binding.js'
 import { errorHandler, HttpError, sendError } from './http-errors.js'
 import { openApiDocument } from './openapi.js'
-import { listApprovalItems, registerApprovalRoutes } from './routes/approvals.js'
+import { failedSignInLimit, keyRateLimit } from './rate-limits.js'
+import { registerApprovalRoutes } from './routes/approvals.js'
 import { registerChainRoutes } from './routes/chains.js'
 import { registerDecisionRoutes } from './routes/decisions.js'
 import { registerEntryRoutes } from './routes/entries.js'
@@ -52,21 +53,6 @@ const contentSecurityPolicy = {
   },
 }
 
-function limiter(limits: ServerLimits, keyOf: 'key' | 'ip') {
-  return rateLimit({
-    windowMs: limits.rateLimit.windowMs,
-    limit: limits.rateLimit.limit,
-    // Per address, only failed sign-ins count (key guessing); per key, every request counts.
-    skipSuccessfulRequests: keyOf === 'ip',
-    requestWasSuccessful: (_req, res) => res.statusCode !== 401,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    keyGenerator: (req, res) =>
-      keyOf === 'key' ? `key:${principalOf(res).keyId}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`,
-    handler: (_req, res) => sendError(res, 'RATE_LIMITED', 'too many requests; slow down and retry later'),
-  })
-}
-
 /**
  * Creates the HTTP server: sidecar decision API, audit API, approvals, operations routes and the
  * compliance web UI. It builds nothing itself; every store and service comes from `deps`.
@@ -83,31 +69,41 @@ export function createServer(
     guard: full.guard,
     queries: full.queries,
     logger: full.logger,
-    pollMs: full.limits.pollMs,
   })
-  full.metrics.setPendingApprovalsSource(
-    async () => (await listApprovalItems(full, { pendingOnly: true, limit: 500 })).length,
-  )
+  // What this process waits on, counted by the approval poller: a scrape reads no database.
+  full.metrics.setPendingApprovalsSource(() => full.guard.approvals.waiting())
+  const keys = createCachedKeyStore(full.keys, { ttlMs: full.limits.keyCacheTtlMs, clock: full.clock })
   const app = express()
   app.disable('x-powered-by')
   app.set('query parser', 'simple')
-  app.use(helmet({ contentSecurityPolicy }))
-  app.use((req, res, next) => {
-    const started = performance.now()
-    // Method, path and status only: never headers (the API key) or bodies (tool arguments).
-    res.on('finish', () =>
-      full.logger.debug(
-        {
-          method: req.method,
-          path: req.path,
-          status: res.statusCode,
-          ms: Math.round(performance.now() - started),
-        },
-        'http request',
-      ),
+  // API answers are `no-store`: a SHA-1 ETag of every body would be work for nothing. (The UI's static
+  // files keep theirs: express.static sets its own.)
+  app.set('etag', false)
+  // Decides what `req.ip` is, and so whose failed sign-ins count against whom (see README).
+  app.set('trust proxy', full.limits.trustProxy)
+  if (full.limits.trustProxy === true)
+    full.logger.warn(
+      'trust proxy is true: X-Forwarded-For is believed from every client; safe only when every request passes a proxy that overwrites it',
     )
-    next()
-  })
+  app.use(helmet({ contentSecurityPolicy }))
+  // Per-request logging costs a closure and a listener per request: only when debug is on.
+  if (full.logger.isLevelEnabled('debug'))
+    app.use((req, res, next) => {
+      const started = performance.now()
+      // Method, path and status only: never headers (the API key) or bodies (tool arguments).
+      res.on('finish', () =>
+        full.logger.debug(
+          {
+            method: req.method,
+            path: req.path,
+            status: res.statusCode,
+            ms: Math.round(performance.now() - started),
+          },
+          'http request',
+        ),
+      )
+      next()
+    })
 
   registerOperationsRoutes(app, full)
 
@@ -116,9 +112,10 @@ export function createServer(
     res.set('Cache-Control', 'no-store')
     next()
   })
-  v1.use(limiter(full.limits, 'ip'))
-  v1.use(authenticate(full.keys))
-  v1.use(limiter(full.limits, 'key'))
+  v1.use(authenticate(keys))
+  // Only failed sign-ins reach this one (it handles the 401 error), counted per address.
+  v1.use(failedSignInLimit(full.limits))
+  v1.use(keyRateLimit(full.limits))
   // Size limit is enforced while reading, before any JSON parsing.
   v1.use(express.json({ limit: full.limits.bodyBytes, strict: true }))
   v1.get('/openapi.json', (_req, res) => {

@@ -9,6 +9,12 @@ export {
   hashApiKey,
 } from './auth/api-key-store.js'
 export {
+  type CachedKeyAuthenticator,
+  createCachedKeyStore,
+  type KeyAuthenticator,
+  type KeyCacheOptions,
+} from './auth/cached-key-store.js'
+export {
   assertableRoles,
   type BoundCall,
   bindToolCall,
@@ -28,5 +34,7 @@ export {
   type ServerDeps,
   type ServerGuard,
   type ServerLimits,
+  type TrustProxy,
 } from './server.types.js'
+export { parseTrustProxy } from './trust-proxy.js'
 export { createVerificationLog, type VerificationLog, type VerificationRun } from './verification-log.js'

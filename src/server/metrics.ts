@@ -79,7 +79,7 @@ export function createServerMetrics(options: { defaultMetrics?: boolean } = {}):
   let pendingSource: () => number | Promise<number> = () => 0
   new Gauge({
     name: 'arbiter_pending_approvals',
-    help: 'Approval requests waiting for a verdict in this process',
+    help: 'Approval requests this process is waiting on (counted by its approval poller, no database read)',
     registers: [registry],
     async collect() {
       // A failing source must not break the whole scrape; -1 says "unknown".

@@ -19,7 +19,8 @@ const roleNote = (roles: string) => `Roles: ${roles}.`
 
 function registerRoutes(registry: OpenAPIRegistry): void {
   const secured = { security: [{ bearerAuth: [] }] }
-  const common = errors(400, 401, 403, 429)
+  // 503: the database is unavailable (also while authenticating); retry later.
+  const common = errors(400, 401, 403, 429, 503)
   const routes: RouteConfig[] = [
     {
       method: 'post',
@@ -150,14 +151,14 @@ function registerRoutes(registry: OpenAPIRegistry): void {
       path: '/v1/whoami',
       summary: 'The identity and role of the presented key',
       description: roleNote('any'),
-      responses: { '200': json(s.whoamiSchema, 'the key identity'), ...errors(401, 429) },
+      responses: { '200': json(s.whoamiSchema, 'the key identity'), ...errors(401, 429, 503) },
     },
     {
       method: 'get',
       path: '/v1/openapi.json',
       summary: 'This document',
       description: roleNote('any'),
-      responses: { '200': { description: 'OpenAPI 3.1 document' }, ...errors(401, 429) },
+      responses: { '200': { description: 'OpenAPI 3.1 document' }, ...errors(401, 429, 503) },
     },
   ]
   for (const route of routes) registry.registerPath({ ...secured, ...route })

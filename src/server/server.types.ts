@@ -43,22 +43,44 @@ export interface ServerDeps {
   readonly limits: ServerLimits
 }
 
+/**
+ * Express's `trust proxy` setting: `false` (the default: `req.ip` is the socket's peer), `true` (trust
+ * every hop: only behind a proxy that overwrites `X-Forwarded-For`), a hop count, or a comma-separated
+ * list of addresses, CIDR ranges and the names `loopback`, `linklocal`, `uniquelocal`.
+ */
+export type TrustProxy = boolean | number | string
+
 export interface ServerLimits {
   /** Largest accepted request body; checked before parsing. Default 256 kB. */
   readonly bodyBytes: number
-  /** Requests per key per window (failed sign-ins per address use the same budget). Default 3000 per minute. */
+  /**
+   * Requests per API key per window (every request of the key counts), in this process. Default
+   * 600,000 per minute (10,000/s): well above what one sidecar client reaches (BENCHMARKS.md, item 6).
+   */
   readonly rateLimit: { readonly windowMs: number; readonly limit: number }
+  /**
+   * Failed sign-ins (missing, unknown or revoked key) per client address per window, in this process;
+   * past it the address gets 429 for failed sign-ins only. Default 100 per minute.
+   */
+  readonly signInFailures: { readonly windowMs: number; readonly limit: number }
+  /** How long a successful key lookup is reused: the bound on revocation taking effect. Default 5 s. */
+  readonly keyCacheTtlMs: number
+  /** Express `trust proxy`: which hops may set the client address through `X-Forwarded-For`. Default false. */
+  readonly trustProxy: TrustProxy
   /** Upper bound of `?wait=` on GET /v1/decisions/{id}. Default 30 s. */
   readonly maxWaitSeconds: number
   /** How long an HTTP `require_approval` waits for approvers before it is denied. Default 5 min. */
   readonly approvalTimeoutMs: number
-  /** How often pending approvals are re-read from the ledger. Default 500 ms. */
+  /** How often the one approval poller of the process reads new approvals from the ledger. Default 500 ms. */
   readonly pollMs: number
 }
 
 export const defaultLimits: ServerLimits = {
   bodyBytes: 256 * 1024,
-  rateLimit: { windowMs: 60_000, limit: 3000 },
+  rateLimit: { windowMs: 60_000, limit: 600_000 },
+  signInFailures: { windowMs: 60_000, limit: 100 },
+  keyCacheTtlMs: 5000,
+  trustProxy: false,
   maxWaitSeconds: 30,
   approvalTimeoutMs: 5 * 60_000,
   pollMs: 500,

@@ -1,8 +1,8 @@
 import { readEntry } from '../entries/index.js'
 import type { ApprovalStatus, Caller, CallerBody, Guard } from '../guard/index.js'
-import type { LedgerQueries } from '../ledger/index.js'
+import type { LedgerEntry, LedgerQueries } from '../ledger/index.js'
 import type { Decision, Reason } from '../policy/index.js'
-import { type Logger, sleep } from '../shared/index.js'
+import type { Logger } from '../shared/index.js'
 import { HttpError } from './http-errors.js'
 
 /** The guard as the sidecar API uses it (the real guard fits as is). */
@@ -42,6 +42,30 @@ const statusOfApproval: Record<ApprovalStatus['state'], DecisionView['status']> 
 }
 
 /**
+ * The view of a decision entry before any approval: `allowed`, `denied` or (approval) `pending`.
+ * @throws {EntryBodyError} ENTRY_BODY_INVALID when the stored body does not match its schema.
+ */
+function viewOfEntry(decisionId: string, entry: LedgerEntry): DecisionView {
+  const { body } = readEntry(entry, 'decision')
+  const decision: Decision = {
+    action: body.action,
+    reasons: body.reasons,
+    ...(body.approval ? { approval: body.approval } : {}),
+  }
+  const status =
+    body.action === 'allow' ? 'allowed' : body.action === 'require_approval' ? 'pending' : 'denied'
+  return {
+    decision_id: decisionId,
+    status,
+    decision,
+    reasons: body.reasons,
+    bundle: { revision: body.bundle.revision, sha256: body.bundle.sha256 },
+    entry: { chain: entry.chain, seq: entry.seq },
+    ...(body.caller ? { caller: body.caller } : {}),
+  }
+}
+
+/**
  * The decision API for agents out of process (Python, Java, …): same guard, same ledger entries
  * as in-process calls, but `require_approval` answers at once and the caller polls. The approval
  * request body and the timeout/not-run entries follow the guard's conventions, so the approval
@@ -50,14 +74,13 @@ const statusOfApproval: Record<ApprovalStatus['state'], DecisionView['status']> 
  * @throws {HttpError} DECISION_NOT_FOUND from `view` for an unknown id.
  * @throws {EntryBodyError} ENTRY_BODY_INVALID when the stored decision or request body does not match its schema.
  * @example
- * const sidecar = createSidecarDecisions({ guard, queries, logger, pollMs: 500 })
+ * const sidecar = createSidecarDecisions({ guard, queries, logger })
  * const view = await sidecar.decide(toolCallInput) // { decision_id, status: 'pending', ... }
  */
 export function createSidecarDecisions(options: {
   guard: SidecarGuard
   queries: LedgerQueries
   logger: Logger
-  pollMs: number
 }): SidecarDecisions {
   const { guard, queries, logger } = options
   const stop = new AbortController()
@@ -66,23 +89,8 @@ export function createSidecarDecisions(options: {
     const linked = await queries.linkedEntries(decisionId, guard.chain)
     const entry = linked.find((e) => e.type === 'decision')
     if (!entry) throw new HttpError('DECISION_NOT_FOUND', `no decision ${decisionId}`)
-    const { body } = readEntry(entry, 'decision')
-    const caller = body.caller
-    const decision: Decision = {
-      action: body.action,
-      reasons: body.reasons,
-      ...(body.approval ? { approval: body.approval } : {}),
-    }
-    const base = {
-      decision_id: decisionId,
-      decision,
-      reasons: body.reasons,
-      bundle: { revision: body.bundle.revision, sha256: body.bundle.sha256 },
-      entry: { chain: entry.chain, seq: entry.seq },
-      ...(caller ? { caller } : {}),
-    }
-    if (body.action === 'allow') return { ...base, status: 'allowed' }
-    if (body.action !== 'require_approval') return { ...base, status: 'denied' }
+    const base = viewOfEntry(decisionId, entry)
+    if (base.decision.action !== 'require_approval') return base
     const request = linked.find((e) => e.type === 'approval_request')
     const approvalId = request ? readEntry(request, 'approval_request').body.approval_id : null
     const status = approvalId ? await guard.approvals.status(approvalId) : null
@@ -101,9 +109,10 @@ export function createSidecarDecisions(options: {
   }
 
   // Requests opened before this process started (a restart, or another instance that went away) still
-  // get their timeout and "not run" entries; the guard writes each once.
+  // get their timeout and "not run" entries, also when they expired while no server ran; the guard
+  // writes each once.
   void guard.approvals
-    .pending()
+    .unsettled()
     .then((open) => {
       for (const request of open)
         guard.resumeApproval(request.decisionId, stop.signal).catch(waiterFailed(request.decisionId))
@@ -114,27 +123,23 @@ export function createSidecarDecisions(options: {
     async decide(input, caller) {
       const recorded = await guard.decide(input, caller ? { caller } : {})
       const { decision, decisionId } = recorded
-      if (decision.action === 'require_approval') {
-        const approvalId = await guard.requestApproval(recorded)
-        // The guard's own waiter records the timeout and the "not run" outcome; the caller polls.
-        guard.awaitApproval(recorded, approvalId, stop.signal).catch(waiterFailed(decisionId))
-      }
-      return load(decisionId)
+      // The answer is built from the entry just committed (its stored body), not read back.
+      const view = viewOfEntry(decisionId, recorded.entry)
+      if (decision.action !== 'require_approval') return view
+      const approvalId = await guard.requestApproval(recorded)
+      // The guard's own waiter records the timeout and the "not run" outcome; the caller polls.
+      guard.awaitApproval(recorded, approvalId, stop.signal).catch(waiterFailed(decisionId))
+      const { roles, count } = decision.approval ?? { roles: [], count: 1 }
+      return { ...view, approval: { approval_id: approvalId, roles: [...roles], count } }
     },
 
     async view(decisionId, waitMs, signal) {
-      const deadline = Date.now() + waitMs
-      let current = await load(decisionId)
-      while (
-        current.status === 'pending' &&
-        Date.now() < deadline &&
-        !signal?.aborted &&
-        !stop.signal.aborted
-      ) {
-        await sleep(Math.min(options.pollMs, Math.max(deadline - Date.now(), 0)), signal)
-        current = await load(decisionId)
-      }
-      return current
+      const current = await load(decisionId)
+      if (current.status !== 'pending' || !current.approval || waitMs <= 0) return current
+      // Long poll: wait on the desk's one shared poller (no database read per waiter), then read once.
+      const signals = [stop.signal, AbortSignal.timeout(waitMs), ...(signal ? [signal] : [])]
+      await guard.approvals.settled(current.approval.approval_id, AbortSignal.any(signals))
+      return load(decisionId)
     },
 
     close() {

@@ -1,42 +1,15 @@
-import { spawn } from 'node:child_process'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyChain } from '../../src/ledger/index.js'
 import { createPostgresBackend, postgresEnabled, type TestBackend } from '../support/backends.js'
-import { type OpenLedger, openLedger, repoRoot } from './support.js'
+import { runTsxChild } from '../support/tsx-child.js'
+import { type OpenLedger, openLedger } from './support.js'
 
 const WORKERS = 4
 const PER_WORKER = 1000
 
-function runWorker(databaseUrl: string, worker: string): Promise<{ worker: string; acked: number[] }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(repoRoot, 'test/ledger/fixtures/append-worker.ts'),
-        databaseUrl,
-        'shared',
-        worker,
-        String(PER_WORKER),
-        '32',
-      ],
-      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
-    )
-    let out = ''
-    let err = ''
-    child.stdout.on('data', (chunk) => {
-      out += chunk
-    })
-    child.stderr.on('data', (chunk) => {
-      err += chunk
-    })
-    child.on('error', reject)
-    child.on('close', (code) =>
-      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`worker ${worker} exited ${code}: ${err}`)),
-    )
-  })
+async function runWorker(databaseUrl: string, worker: string): Promise<{ worker: string; acked: number[] }> {
+  const args = [databaseUrl, 'shared', worker, String(PER_WORKER), '32']
+  return JSON.parse(await runTsxChild('test/ledger/fixtures/append-worker.ts', args))
 }
 
 // PGlite is single-process by design; cross-process appends are a PostgreSQL property.

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll } from 'vitest'
 import { composeServer, createArbiter, loadConfig } from '../../src/app/index.js'
 import type { KyselyLedgerStore } from '../../src/ledger/index.js'
 import type { ServerLimits } from '../../src/server/index.js'
@@ -120,4 +121,29 @@ export function transferCall(amount: number, roles: string[], extra: Record<stri
     principal: { id: 'emp-101', roles, tenant: 'acme' },
     session: { id: 'sess-1' },
   }
+}
+
+/**
+ * Registers beforeAll/afterAll hooks that start a {@link startServerFixture} on a fresh database of
+ * `createBackend` and tear both down; read the fixture inside tests through the returned getter.
+ *
+ * @example
+ * const server = useServerFixture(createBackend)
+ * it('answers', async () => expect((await server().call('/healthz')).status).toBe(200))
+ */
+export function useServerFixture(
+  createBackend: () => Promise<TestBackend>,
+  limits: Partial<ServerLimits> = {},
+): () => ServerFixture {
+  let backend: TestBackend | undefined
+  let fixture: ServerFixture | undefined
+  beforeAll(async () => {
+    backend = await createBackend()
+    fixture = await startServerFixture(backend, limits)
+  })
+  afterAll(async () => {
+    await fixture?.close()
+    await backend?.dispose()
+  })
+  return () => fixture!
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { z } from 'zod'
 import { composeServer, createArbiter } from '../../app/index.js'
+import { defaultLimits, parseTrustProxy, type TrustProxy } from '../../server/index.js'
 import { createLogger } from '../../shared/index.js'
 import { CliExit } from '../cli-exit.js'
 import { addDatabaseOptions, type ConfigFlags, configFromFlags } from '../config.js'
@@ -15,6 +16,18 @@ interface ServeFlags extends ConfigFlags, TrustFlags {
   readonly chain: string
   readonly watch?: boolean
   readonly rateLimit: string
+  readonly trustProxy?: string
+}
+
+/** `--trust-proxy` or `ARBITER_TRUST_PROXY` (default: no proxy is trusted). */
+function resolveTrustProxy(flag: string | undefined): TrustProxy {
+  const raw = flag ?? process.env.ARBITER_TRUST_PROXY
+  if (raw === undefined || raw === '') return defaultLimits.trustProxy
+  try {
+    return parseTrustProxy(raw)
+  } catch (error) {
+    throw new CliExit(`--trust-proxy / ARBITER_TRUST_PROXY: ${(error as Error).message}`, 2)
+  }
 }
 
 /**
@@ -32,13 +45,18 @@ export function registerServe(program: Command): void {
       .option('--chain <id>', 'ledger chain the guard writes decisions to', 'default')
       .option('--watch', 'reload the policy bundle when the file changes')
       .option('--anchor-dir <dir>', 'also write checkpoints to this directory (env ARBITER_ANCHOR_DIR)')
-      .option('--rate-limit <n>', 'requests per minute per API key', '3000'),
+      .option('--rate-limit <n>', 'requests per minute per API key', String(defaultLimits.rateLimit.limit))
+      .option(
+        '--trust-proxy <value>',
+        'proxies allowed to set the client address: true, a hop count, or addresses/CIDRs (env ARBITER_TRUST_PROXY; default none)',
+      ),
   ).action(async (flags: ServeFlags) => {
     const port = portSchema.safeParse(flags.port)
     if (!port.success) throw new CliExit(`--port must be 0-65535, got ${JSON.stringify(flags.port)}`, 2)
     const rateLimit = rateLimitSchema.safeParse(flags.rateLimit)
     if (!rateLimit.success)
       throw new CliExit(`--rate-limit must be a positive integer, got ${JSON.stringify(flags.rateLimit)}`, 2)
+    const trustProxy = resolveTrustProxy(flags.trustProxy)
     const config = configFromFlags(flags)
     // Before any key is generated: PostgreSQL mode refuses generated keys unless it is a demo, and
     // verification pins the trusted keys.
@@ -47,7 +65,7 @@ export function registerServe(program: Command): void {
     try {
       const { server } = composeServer(arbiter, {
         verification,
-        limits: { rateLimit: { windowMs: 60_000, limit: rateLimit.data } },
+        limits: { rateLimit: { windowMs: 60_000, limit: rateLimit.data }, trustProxy },
       })
       // Handlers first: a supervisor may signal as soon as it reads the line below, and a signal with
       // no handler kills the process before the final checkpoint (signed by `arbiter.close()`).

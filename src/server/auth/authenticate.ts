@@ -1,4 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express'
+import { LedgerError } from '../../ledger/index.js'
+import { ArbiterError } from '../../shared/index.js'
 import { HttpError } from '../http-errors.js'
 import type { ApiKeyStore, ApiPrincipal } from './api-key-store.js'
 import { type Permission, roleAllows } from './roles.js'
@@ -11,8 +13,10 @@ export function principalOf(res: Response): ApiPrincipal {
   return principal
 }
 
-// Header values are attacker-controlled: accept one strict shape and nothing else.
-const bearerPattern = /^Bearer ([A-Za-z0-9_-]{1,128})$/
+// Header values are attacker-controlled: accept one strict shape and nothing else. The scheme is
+// case-insensitive and followed by one or more spaces (RFC 7235 section 2.1); the two character
+// classes are disjoint, so matching stays linear.
+const bearerPattern = /^bearer +([A-Za-z0-9_-]{1,128})$/i
 
 function bearerToken(req: Request): string | null {
   const header = req.get('authorization')
@@ -21,8 +25,18 @@ function bearerToken(req: Request): string | null {
   return match ? match[1]! : null
 }
 
+/** The key store could not answer (database down): the client should retry, as for any outage. */
+function unavailable(error: unknown): never {
+  // A typed error keeps its code (a corrupted row stays a 500); anything else is the store's backend.
+  if (error instanceof ArbiterError) throw error
+  throw new LedgerError('LEDGER_UNAVAILABLE', 'cannot check the API key: the database is unavailable', {
+    cause: error,
+  })
+}
+
 /**
- * Middleware: resolves `Authorization: Bearer <key>` to a principal or answers 401.
+ * Middleware: resolves `Authorization: Bearer <key>` to a principal or answers 401 (503
+ * `LEDGER_UNAVAILABLE` when the key store cannot be read).
  *
  * @throws {HttpError} UNAUTHENTICATED when the header is missing, malformed, unknown or revoked.
  * @example
@@ -32,7 +46,7 @@ export function authenticate(keys: Pick<ApiKeyStore, 'authenticate'>): RequestHa
   return async (req, res, next) => {
     const token = bearerToken(req)
     if (!token) throw new HttpError('UNAUTHENTICATED', 'send an API key as "Authorization: Bearer <key>"')
-    const principal = await keys.authenticate(token)
+    const principal = await keys.authenticate(token).catch(unavailable)
     if (!principal) throw new HttpError('UNAUTHENTICATED', 'API key is unknown or revoked')
     res.locals.principal = principal
     next()

@@ -1,0 +1,125 @@
+import { type Kysely, sql } from 'kysely'
+import { linkEntry } from './chain.js'
+import { GENESIS_PREV, type LedgerEntry } from './ledger.types.js'
+import type { LedgerDatabase } from './schema.js'
+
+/** One queued append: its canonical body text (what is hashed and stored) and the parsed body. */
+export interface BatchItem {
+  readonly type: string
+  readonly body: Record<string, unknown>
+  readonly bodyText: string
+}
+
+/** Where a chain ends: the head row's `seq` and `hash`. */
+export interface HeadState {
+  readonly seq: number
+  readonly hash: string
+}
+
+/** Links `items` after `head`: seq head+1…, each `prev` the hash before it, all with timestamp `ts`. */
+function link(chain: string, items: readonly BatchItem[], head: HeadState, ts: string): LedgerEntry[] {
+  let seq = head.seq
+  let prev = head.hash
+  return items.map((item) => {
+    seq += 1
+    const entry = linkEntry({ chain, seq, ts, type: item.type, body: item.body, prev }, item.bodyText)
+    prev = entry.hash
+    return entry
+  })
+}
+
+/**
+ * The locking commit: one transaction that (for a chain not seen before) creates the head row, locks
+ * it `FOR UPDATE`, reads it, inserts the linked entries and moves the head. Safe whoever else writes
+ * the chain; five statements. Returns the entries and the head it found.
+ *
+ * @internal
+ */
+export function commitLocked(
+  db: Kysely<LedgerDatabase>,
+  chain: string,
+  items: readonly BatchItem[],
+  ts: string,
+  options: { createHead: boolean },
+): Promise<{ entries: LedgerEntry[]; found: HeadState }> {
+  return db.transaction().execute(async (trx) => {
+    if (options.createHead) {
+      await trx
+        .insertInto('ledger_heads')
+        .values({ chain, seq: 0, hash: GENESIS_PREV })
+        .onConflict((oc) => oc.column('chain').doNothing())
+        .execute()
+    }
+    const row = await trx
+      .selectFrom('ledger_heads')
+      .select(['seq', 'hash'])
+      .where('chain', '=', chain)
+      .forUpdate()
+      .executeTakeFirstOrThrow()
+    const found = { seq: Number(row.seq), hash: row.hash }
+    const entries = link(chain, items, found, ts)
+    await trx
+      .insertInto('ledger_entries')
+      .values(
+        entries.map((entry, i) => ({
+          chain,
+          seq: entry.seq,
+          ts: entry.ts,
+          type: entry.type,
+          body: items[i]!.bodyText,
+          prev: entry.prev,
+          hash: entry.hash,
+        })),
+      )
+      .execute()
+    const last = entries[entries.length - 1]!
+    await trx
+      .updateTable('ledger_heads')
+      .set({ seq: last.seq, hash: last.hash })
+      .where('chain', '=', chain)
+      .execute()
+    return { entries, found }
+  })
+}
+
+/**
+ * The commit of a writer that knows where the chain ends (it wrote the last batch): one statement,
+ * committed on its own (one round trip; durable when it resolves on PostgreSQL and, through the
+ * driver, on PGlite), that locks the head row only if it still holds `head`, inserts the entries
+ * linked after it and moves the head. When another process has moved the head meanwhile, the
+ * statement writes nothing and null is returned (the caller takes the locking path). The head
+ * trigger sees the new entries because the head update waits for all of them (`count(*)` reads the
+ * insert to its end).
+ *
+ * @internal
+ */
+export async function commitOnHead(
+  db: Kysely<LedgerDatabase>,
+  chain: string,
+  items: readonly BatchItem[],
+  head: HeadState,
+  ts: string,
+): Promise<LedgerEntry[] | null> {
+  const entries = link(chain, items, head, ts)
+  const last = entries[entries.length - 1]!
+  const rows = entries.map(
+    (e, i) => sql`(${String(e.seq)}, ${e.ts}, ${e.type}, ${items[i]!.bodyText}, ${e.prev}, ${e.hash})`,
+  )
+  const moved = await sql<{ seq: string }>`
+    with head as (
+      select 1 from ledger_heads
+      where chain = ${chain} and seq = ${String(head.seq)} and hash = ${head.hash}
+      for update
+    ), added as (
+      insert into ledger_entries (chain, seq, ts, type, body, prev, hash)
+      select ${chain}, v.seq::bigint, v.ts, v.type, v.body::json, v.prev, v.hash
+      from (values ${sql.join(rows)}) as v (seq, ts, type, body, prev, hash)
+      where exists (select 1 from head)
+      returning 1
+    )
+    update ledger_heads set seq = ${String(last.seq)}, hash = ${last.hash}
+    where chain = ${chain} and (select count(*) from added) = ${entries.length}
+    returning seq`.execute(db)
+  // Nothing was written unless the head was ours: the insert and the update hang on the same lock.
+  return moved.rows.length === 1 ? entries : null
+}
