@@ -4,17 +4,22 @@
 # name is not scanned again.
 package arbiter.common
 
-redact contains ptr if redacted_by_field[ptr]
-
-redacted_by_field contains ptr if {
-	some ptr, field in argument_fields
+redact contains pointer(path) if {
+	some [path, field, _] in argument_fields
 	field in data.redaction.fields
 }
 
-redact contains ptr if {
-	some ptr, value in argument_strings
-	not redacted_by_field[ptr]
+redact contains pointer(path) if {
+	some [path, value] in argument_strings
+	not redacted_by_name(path)
 	shape := shape_of(value)
 	some pattern in data.redaction.patterns
 	matches(pattern, value, shape)
+}
+
+# Tests the path's last key only (a lookup by the whole path would cost its depth per string).
+redacted_by_name(path) if {
+	key := path[count(path) - 1]
+	is_string(key)
+	lower(key) in data.redaction.fields
 }

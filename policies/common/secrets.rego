@@ -5,20 +5,20 @@ package arbiter.common
 
 deny contains {
 	"rule": "common.secret_in_arguments",
-	"message": concat("", ["arguments contain a ", pattern.name, " at ", ptr, "; credentials must never be passed to tools"]),
+	"message": concat("", ["arguments contain a ", pattern.name, " at ", pointer(path), "; credentials must never be passed to tools"]),
 } if {
-	some ptr, value in argument_strings
+	some [path, value] in argument_strings
 	some pattern in data.secrets.patterns
 	matches(pattern, value, "")
 }
 
 deny contains {
 	"rule": "common.secret_in_arguments",
-	"message": concat("", ["argument ", ptr, " is a credential field; credentials must never be passed to tools"]),
+	"message": concat("", ["argument ", pointer(path), " is a credential field; credentials must never be passed to tools"]),
 } if {
-	some ptr, field in argument_fields
+	some [path, field, value] in argument_fields
 	field in data.secrets.fields
-	not blank(argument_nodes[ptr][1])
+	not blank(value)
 }
 
 # An empty or null field called "password" carries no secret.
