@@ -28,6 +28,11 @@ import { CliExit } from './main.js'
  * |                   | ARBITER_REDACTION_KEY            | <data-dir>/redaction-key, generated   |
  * |                   | ARBITER_CHECKPOINT_EVERY         | 1000 entries       |
  * |                   | ARBITER_CHECKPOINT_INTERVAL_MS   | 60000              |
+ * |                   | ARBITER_MAX_ARGUMENT_DEPTH       | 32                 |
+ * |                   | ARBITER_MAX_ARGUMENT_NODES       | 10000              |
+ * |                   | ARBITER_EVAL_TIMEOUT_MS          | 250                |
+ * |                   | ARBITER_EVAL_WORKERS             | available cores    |
+ * |                   | ARBITER_EVAL_MAX_MEMORY_MB       | 128                |
  */
 export interface DatabaseConfig {
   readonly databaseUrl?: string
@@ -133,6 +138,55 @@ export function resolveCheckpointCadence(
   return {
     everyEntries: parse('ARBITER_CHECKPOINT_EVERY', 1000),
     everyMs: parse('ARBITER_CHECKPOINT_INTERVAL_MS', 60_000),
+  }
+}
+
+const positiveSchema = z.coerce.number().int().min(1)
+
+/** A positive integer from `env[name]`, or undefined when unset. */
+function positiveFromEnv(env: Env, name: string): number | undefined {
+  const raw = nonEmpty(env[name])
+  if (raw === undefined) return undefined
+  const parsed = positiveSchema.safeParse(raw)
+  if (!parsed.success) throw new CliExit(`${name} must be a positive integer, got ${JSON.stringify(raw)}`, 2)
+  return parsed.data
+}
+
+/**
+ * Admission limits for tool calls from `ARBITER_MAX_ARGUMENT_DEPTH` and `ARBITER_MAX_ARGUMENT_NODES`
+ * (unset: the guard's defaults, 32 and 10,000). Pass the result as `createGuard({ admission })`.
+ *
+ * @throws {CliExit} when a value is not a positive integer.
+ * @example
+ * const guard = createGuard({ policy, ledger, redactionKey, admission: resolveAdmissionLimits() })
+ */
+export function resolveAdmissionLimits(env: Env = process.env): { maxDepth?: number; maxNodes?: number } {
+  const maxDepth = positiveFromEnv(env, 'ARBITER_MAX_ARGUMENT_DEPTH')
+  const maxNodes = positiveFromEnv(env, 'ARBITER_MAX_ARGUMENT_NODES')
+  return { ...(maxDepth ? { maxDepth } : {}), ...(maxNodes ? { maxNodes } : {}) }
+}
+
+/**
+ * The policy evaluation budget from `ARBITER_EVAL_TIMEOUT_MS`, `ARBITER_EVAL_WORKERS` and
+ * `ARBITER_EVAL_MAX_MEMORY_MB` (unset: the engine's defaults, 250 ms, one worker per core, 128 MiB).
+ * Spread the result into `loadPolicyEngine` options.
+ *
+ * @throws {CliExit} when a value is not a positive integer.
+ * @example
+ * const engine = await loadPolicyEngine({ bundlePath, ...resolveEvaluationBudget() })
+ */
+export function resolveEvaluationBudget(env: Env = process.env): {
+  evaluationTimeoutMs?: number
+  workers?: number
+  maxMemoryMiB?: number
+} {
+  const evaluationTimeoutMs = positiveFromEnv(env, 'ARBITER_EVAL_TIMEOUT_MS')
+  const workers = positiveFromEnv(env, 'ARBITER_EVAL_WORKERS')
+  const maxMemoryMiB = positiveFromEnv(env, 'ARBITER_EVAL_MAX_MEMORY_MB')
+  return {
+    ...(evaluationTimeoutMs ? { evaluationTimeoutMs } : {}),
+    ...(workers ? { workers } : {}),
+    ...(maxMemoryMiB ? { maxMemoryMiB } : {}),
   }
 }
 

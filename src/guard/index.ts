@@ -1,5 +1,11 @@
 // Policy types adapters need to build inputs and read reasons; adapters depend on guard only.
 export { type Reason, reasonSchema, type ToolCallInput } from '../policy/index.js'
+export {
+  type AdmissionLimits,
+  admitToolCall,
+  assertArgumentBytes,
+  DEFAULT_ADMISSION_LIMITS,
+} from './admission.js'
 export type { ApprovalStatus, Approver } from './approval-state.js'
 export { type ApprovalDesk, createApprovalDesk, type PendingApproval } from './approvals.js'
 export {

@@ -14,6 +14,8 @@ export type PolicyErrorCode =
   | 'POLICY_OPA_UNAVAILABLE'
   /** `opa build` failed (syntax or type errors in policies/). */
   | 'POLICY_BUILD_FAILED'
+  /** An evaluation budget option (deadline, workers, memory cap) is out of range. */
+  | 'POLICY_BUDGET_INVALID'
 
 /** A policy bundle, the OPA toolchain or the WASM runtime failed; `code` says which. */
 export class PolicyError extends ArbiterError<PolicyErrorCode> {}

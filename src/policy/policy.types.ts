@@ -99,11 +99,12 @@ export interface PolicyEvaluation {
 }
 
 /**
- * Evaluates tool calls against the loaded bundle. Never throws for bad input or a failing policy:
- * those become deny decisions with rule `arbiter.invalid_input` / `arbiter.policy_error`.
+ * Evaluates tool calls against the loaded bundle. Never rejects for bad input, a failing policy or
+ * one that overruns its deadline: those become deny decisions with rule `arbiter.invalid_input` /
+ * `arbiter.policy_error`.
  */
 export interface PolicyEngine {
-  evaluate(input: unknown): PolicyEvaluation
+  evaluate(input: unknown): Promise<PolicyEvaluation>
   readonly bundle: BundleInfo
   close(): Promise<void>
 }

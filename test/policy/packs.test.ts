@@ -223,9 +223,9 @@ const cases: Record<string, Record<string, Case>> = {
 }
 
 describe.each(Object.entries(cases))('the %s pack', (_pack, table) => {
-  it.each(Object.entries(table))('%s', (_name, c) => {
+  it.each(Object.entries(table))('%s', async (_name, c) => {
     clock.set(c.at ? new Date(c.at) : MARKET_OPEN)
-    const { decision } = engine.evaluate(c.call)
+    const { decision } = await engine.evaluate(c.call)
     expect(decision.action).toBe(c.action)
     expect(rulesOf(decision)).toEqual(c.rules)
     for (const reason of decision.reasons) expect(reason.message.length).toBeGreaterThan(10)

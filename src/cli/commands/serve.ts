@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { type Kysely, sql } from 'kysely'
 import { z } from 'zod'
-import { createGuard, type Guard } from '../../guard/index.js'
+import { createGuard, type Guard, type GuardOptions } from '../../guard/index.js'
 import {
   createLedger,
   createLedgerQueries,
@@ -29,8 +29,10 @@ import { type Clock, createLogger, type Logger, systemClock } from '../../shared
 import {
   addDatabaseOptions,
   type DatabaseFlags,
+  resolveAdmissionLimits,
   resolveAnchorDir,
   resolveDatabaseConfig,
+  resolveEvaluationBudget,
   resolveLedgerOptions,
   resolveRedactionKey,
 } from '../config.js'
@@ -48,6 +50,8 @@ export interface ComposeServerOptions {
   readonly logger: Logger
   readonly clock?: Clock
   readonly limits?: Partial<ServerLimits>
+  /** Admission limits for tool calls (depth, values, argument bytes); the guard's defaults otherwise. */
+  readonly admission?: GuardOptions['admission']
 }
 
 export interface ComposedServer {
@@ -81,6 +85,7 @@ export function composeServer(options: ComposeServerOptions): ComposedServer {
       pollMs: options.limits?.pollMs ?? defaultLimits.pollMs,
     },
     ...(options.chain ? { chain: options.chain } : {}),
+    ...(options.admission ? { admission: options.admission } : {}),
   })
   const keys = createApiKeyStore(options.db, { clock })
   const server = createServer({
@@ -171,10 +176,12 @@ export function registerServe(program: Command): void {
     const config = resolveDatabaseConfig(flags)
     const anchorDir = resolveAnchorDir(flags.anchorDir)
     const redactionKey = resolveRedactionKey(config.dataDir, logger)
+    const admission = resolveAdmissionLimits()
     const policy = await loadPolicyEngine({
       bundlePath: flags.bundle ?? process.env.ARBITER_BUNDLE ?? DEFAULT_BUNDLE_PATH,
       watch: flags.watch ?? false,
       logger,
+      ...resolveEvaluationBudget(),
     })
     const handle = await openDatabase(config)
     await migrateToLatest(handle.db)
@@ -188,6 +195,7 @@ export function registerServe(program: Command): void {
       verify: verifyChainFor(handle.db, anchorDir ? { anchorDir } : {}),
       logger,
       limits: { rateLimit: { windowMs: 60_000, limit: rateLimit.data } },
+      admission,
     })
     const listening = await server.listen({ port: port.data, host: flags.host })
     process.stdout.write(
