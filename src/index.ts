@@ -31,13 +31,16 @@ export {
 
 // Guard: the interceptor, approvals, outcome reconciliation.
 export {
+  type AdmissionLimits,
   type ApprovalDesk,
   ApprovalError,
   type ApprovalErrorCode,
   type Approver,
+  admitToolCall,
   type CallContext,
   createApprovalDesk,
   createGuard,
+  DEFAULT_ADMISSION_LIMITS,
   findUnknownOutcomes,
   type Guard,
   GuardError,
@@ -83,6 +86,7 @@ export {
   type BuiltBundle,
   type BundleInfo,
   buildBundle,
+  DEFAULT_EVALUATION_TIMEOUT_MS,
   type Decision,
   type DecisionAction,
   decisionSchema,
@@ -92,6 +96,7 @@ export {
   PolicyError,
   type PolicyErrorCode,
   type PolicyEvaluation,
+  parseToolCallInput,
   type Reason,
   type ReloadablePolicyEngine,
   type ReloadEvent,

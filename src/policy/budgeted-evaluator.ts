@@ -27,13 +27,21 @@ export interface EvaluationBudget {
   readonly busyWaitMicros: number
 }
 
+/** Deadline of one evaluation unless configured (`evaluationTimeoutMs`, `ARBITER_EVAL_TIMEOUT_MS`), ms. */
 export const DEFAULT_EVALUATION_TIMEOUT_MS = 250
 
 // An idle worker polls this long for the caller's next request before it sleeps: enough for a caller
 // evaluating back to back, short enough to cost little CPU when calls are sparse.
 const WORKER_POLL_MICROS = 50
 
-/** Fills in the defaults of an {@link EvaluationBudget}: 250 ms, one worker per core, 128 MiB, 250 µs. */
+/**
+ * Fills in the defaults of an {@link EvaluationBudget}: 250 ms, one worker per core, 128 MiB, 250 µs
+ * of polling (none on a single core).
+ *
+ * @throws {PolicyError} POLICY_BUDGET_INVALID for a value out of range.
+ * @example
+ * resolveBudget({ timeoutMs: 500 }) // { timeoutMs: 500, workers: <cores>, maxMemoryMiB: 128, busyWaitMicros: 250 }
+ */
 export function resolveBudget(partial: Partial<EvaluationBudget> = {}): EvaluationBudget {
   const cores = Math.max(1, availableParallelism())
   const positive = (value: number | undefined, fallback: number, name: string): number => {
