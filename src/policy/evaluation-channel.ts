@@ -6,7 +6,8 @@
  * the sender posts before it flips the state, so the message is already queued when the state is seen).
  *
  * Why not plain postMessage: a round trip through both event loops costs ~50 µs, more than a whole
- * decision (~40 µs); this channel, with a short spin before sleeping on both sides, costs ~2 µs.
+ * decision (~40 µs). Here the engine polls briefly for the result, and an idle worker polls briefly
+ * for the next request when that proves faster than sleeping (see poll-chooser.ts).
  */
 
 /** Header words (Int32 indexes). */
@@ -23,7 +24,9 @@ export const HEADER = {
   recycle: 4,
 } as const
 
-const HEADER_BYTES = 32
+const HEADER_BYTES = 64
+// A Float64 after the Int32 words: when the engine posted the current request (see nowMicros).
+const STAMP_OFFSET = 32
 
 export const STATE = {
   idle: 0,
@@ -43,7 +46,14 @@ export const DEFAULT_REGION_BYTES = 512 * 1024
 /** Views over one channel's memory; both threads build their own from the same buffer. */
 export interface ChannelViews {
   readonly header: Int32Array
+  /** `[0]`: when the engine posted the current request, µs of {@link nowMicros}. */
+  readonly postedAt: Float64Array
   readonly region: Uint8Array
+}
+
+/** A monotonic clock shared by all threads of the process (`performance.now()` is per thread), µs. */
+export function nowMicros(): number {
+  return Number(process.hrtime.bigint() / 1000n)
 }
 
 export function createChannelBuffer(regionBytes = DEFAULT_REGION_BYTES): SharedArrayBuffer {
@@ -52,7 +62,8 @@ export function createChannelBuffer(regionBytes = DEFAULT_REGION_BYTES): SharedA
 
 export function channelViews(buffer: SharedArrayBuffer): ChannelViews {
   return {
-    header: new Int32Array(buffer, 0, HEADER_BYTES / 4),
+    header: new Int32Array(buffer, 0, STAMP_OFFSET / 4),
+    postedAt: new Float64Array(buffer, STAMP_OFFSET, 1),
     region: new Uint8Array(buffer, HEADER_BYTES),
   }
 }

@@ -5,7 +5,8 @@
 import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads'
 import { describeError } from '../shared/index.js'
 import { PolicyError } from './errors.js'
-import { channelViews, HEADER, STATE, STATUS, spinUntil } from './evaluation-channel.js'
+import { channelViews, HEADER, nowMicros, STATE, STATUS, spinUntil } from './evaluation-channel.js'
+import { PollChooser } from './poll-chooser.js'
 import { type CompiledWasm, instantiateWasmPolicy, type WasmPolicy } from './wasm-policy.js'
 
 /** What the pool hands each worker. */
@@ -17,7 +18,7 @@ export interface EvaluationWorkerData {
   readonly maxMemoryMiB: number
   /** Memory size past which the worker asks to be replaced (WASM memory never shrinks). */
   readonly recycleBytes: number
-  /** How long to poll for the next request before sleeping, µs. */
+  /** How long to poll for the next request before sleeping, µs (0: never), when polling pays. */
   readonly spinMicros: number
 }
 
@@ -27,15 +28,19 @@ export type EvaluationWorkerMessage =
   | { readonly kind: 'failed'; readonly code: string; readonly message: string }
 
 const init = workerData as EvaluationWorkerData
-const { header, region } = channelViews(init.channel)
+const { header, postedAt, region } = channelViews(init.channel)
 const encoder = new TextEncoder()
 
+function waitForRequest(poll: boolean): void {
+  const requested = () => Atomics.load(header, HEADER.state) === STATE.request
+  if (poll && spinUntil(requested, init.spinMicros)) return
+  while (!requested()) Atomics.wait(header, HEADER.state, Atomics.load(header, HEADER.state))
+}
+
 function serve(policy: WasmPolicy): never {
+  const chooser = new PollChooser()
   for (;;) {
-    // A caller usually sends its next request within microseconds: poll briefly, then sleep.
-    if (!spinUntil(() => Atomics.load(header, HEADER.state) === STATE.request, init.spinMicros))
-      while (Atomics.load(header, HEADER.state) !== STATE.request)
-        Atomics.wait(header, HEADER.state, Atomics.load(header, HEADER.state))
+    waitForRequest(init.spinMicros > 0 && chooser.shouldPoll())
     let status: number = STATUS.ok
     let output: Uint8Array
     try {
@@ -56,8 +61,11 @@ function serve(policy: WasmPolicy): never {
     }
     header[HEADER.status] = status
     header[HEADER.recycle] = policy.memoryBytes() > init.recycleBytes ? 1 : 0
+    // Read before the result is published: the engine may post the next request right after.
+    const posted = postedAt[0]!
     Atomics.store(header, HEADER.state, STATE.done)
     Atomics.notify(header, HEADER.state)
+    chooser.record(nowMicros() - posted)
   }
 }
 

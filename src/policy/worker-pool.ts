@@ -1,6 +1,6 @@
 import { receiveMessageOnPort } from 'node:worker_threads'
 import { describeError, type Logger } from '../shared/index.js'
-import { HEADER, STATE, STATUS, spinUntil } from './evaluation-channel.js'
+import { HEADER, nowMicros, STATE, STATUS, spinUntil } from './evaluation-channel.js'
 import { type SpawnedWorker, spawnWorker, type WorkerTemplate } from './worker-spawn.js'
 
 export interface EvaluationPoolOptions extends WorkerTemplate {
@@ -227,6 +227,7 @@ export async function createEvaluationPool(options: EvaluationPoolOptions): Prom
       header[HEADER.inputLength] = -1
     } else header[HEADER.inputLength] = written
     job.startedAt = performance.now()
+    slot.spawned.views.postedAt[0] = nowMicros()
     Atomics.store(header, HEADER.state, STATE.request)
     Atomics.notify(header, HEADER.state)
     // Alone in flight, most decisions finish within the busy-wait: no timer, no event-loop hop. The

@@ -210,16 +210,20 @@ describe('engine evaluations', () => {
         { roles: ['payments_officer'] },
       )
       const seen: PolicyEvaluation[] = []
-      let reloading: Promise<unknown> | undefined
-      for (let round = 0; round < 400 && seen.at(-1)?.bundle.revision !== 'slow-r1'; round++) {
-        if (round === 5) {
-          copyFileSync(slow.path, `${live}.tmp`)
-          renameSync(`${live}.tmp`, live)
-          reloading = engine.reload()
-        }
+      const batch = async () =>
         seen.push(...(await Promise.all(Array.from({ length: 8 }, () => engine.evaluate(transfer)))))
-      }
-      await reloading
+      for (let round = 0; round < 5; round++) await batch()
+      copyFileSync(slow.path, `${live}.tmp`)
+      renameSync(`${live}.tmp`, live)
+      let reloaded = false
+      const reloading = engine.reload().then((event) => {
+        reloaded = true
+        return event
+      })
+      // Batches of concurrent evaluations all through the reload, and a few after it.
+      while (!reloaded) await batch()
+      for (let round = 0; round < 5; round++) await batch()
+      expect(await reloading).toMatchObject({ ok: true, changed: true })
       const expected: Record<string, string> = {
         'shipped-r1': 'common.tool_allowlist',
         'slow-r1': 'fixture.fast',
