@@ -22,11 +22,11 @@ export const HEADER = {
   outputLength: 3,
   /** 1 when the worker's WASM memory grew past the recycle threshold (replace it after this job). */
   recycle: 4,
+  /** Set by the engine: 1 when the worker should poll for its next request before sleeping. */
+  poll: 5,
 } as const
 
-const HEADER_BYTES = 64
-// A Float64 after the Int32 words: when the engine posted the current request (see nowMicros).
-const STAMP_OFFSET = 32
+const HEADER_BYTES = 32
 
 export const STATE = {
   idle: 0,
@@ -46,14 +46,7 @@ export const DEFAULT_REGION_BYTES = 512 * 1024
 /** Views over one channel's memory; both threads build their own from the same buffer. */
 export interface ChannelViews {
   readonly header: Int32Array
-  /** `[0]`: when the engine posted the current request, µs of {@link nowMicros}. */
-  readonly postedAt: Float64Array
   readonly region: Uint8Array
-}
-
-/** A monotonic clock shared by all threads of the process (`performance.now()` is per thread), µs. */
-export function nowMicros(): number {
-  return Number(process.hrtime.bigint() / 1000n)
 }
 
 export function createChannelBuffer(regionBytes = DEFAULT_REGION_BYTES): SharedArrayBuffer {
@@ -62,8 +55,7 @@ export function createChannelBuffer(regionBytes = DEFAULT_REGION_BYTES): SharedA
 
 export function channelViews(buffer: SharedArrayBuffer): ChannelViews {
   return {
-    header: new Int32Array(buffer, 0, STAMP_OFFSET / 4),
-    postedAt: new Float64Array(buffer, STAMP_OFFSET, 1),
+    header: new Int32Array(buffer, 0, HEADER_BYTES / 4),
     region: new Uint8Array(buffer, HEADER_BYTES),
   }
 }

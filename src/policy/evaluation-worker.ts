@@ -5,8 +5,7 @@
 import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads'
 import { describeError } from '../shared/index.js'
 import { PolicyError } from './errors.js'
-import { channelViews, HEADER, nowMicros, STATE, STATUS, spinUntil } from './evaluation-channel.js'
-import { PollChooser } from './poll-chooser.js'
+import { channelViews, HEADER, STATE, STATUS, spinUntil } from './evaluation-channel.js'
 import { type CompiledWasm, instantiateWasmPolicy, type WasmPolicy } from './wasm-policy.js'
 
 /** What the pool hands each worker. */
@@ -28,7 +27,7 @@ export type EvaluationWorkerMessage =
   | { readonly kind: 'failed'; readonly code: string; readonly message: string }
 
 const init = workerData as EvaluationWorkerData
-const { header, postedAt, region } = channelViews(init.channel)
+const { header, region } = channelViews(init.channel)
 const encoder = new TextEncoder()
 
 function waitForRequest(poll: boolean): void {
@@ -38,9 +37,9 @@ function waitForRequest(poll: boolean): void {
 }
 
 function serve(policy: WasmPolicy): never {
-  const chooser = new PollChooser()
   for (;;) {
-    waitForRequest(init.spinMicros > 0 && chooser.shouldPoll())
+    // The engine measures which way answers its requests faster and says so (poll-chooser.ts).
+    waitForRequest(init.spinMicros > 0 && Atomics.load(header, HEADER.poll) === 1)
     let status: number = STATUS.ok
     let output: Uint8Array
     try {
@@ -61,11 +60,8 @@ function serve(policy: WasmPolicy): never {
     }
     header[HEADER.status] = status
     header[HEADER.recycle] = policy.memoryBytes() > init.recycleBytes ? 1 : 0
-    // Read before the result is published: the engine may post the next request right after.
-    const posted = postedAt[0]!
     Atomics.store(header, HEADER.state, STATE.done)
     Atomics.notify(header, HEADER.state)
-    chooser.record(nowMicros() - posted)
   }
 }
 

@@ -3,11 +3,12 @@
  * both and keeping the faster. Polling saves the ~30 µs it takes to wake a sleeping thread on an idle
  * virtual CPU; on a machine whose cores are all busy it is the opposite: a polling thread competes with
  * the evaluations for CPU and gets preempted in the middle of them. Neither the load average nor the
- * wake latency tells the two apart (both run high in both cases), so the chooser measures what the
- * caller waits for, request posted to result ready, under each mode.
+ * wake latency tells the two apart (both run high in both cases), so the engine measures what it
+ * waits for, request posted to result seen, under each mode, one chooser per worker.
  *
  * It runs the current mode for `exploit` requests, then the other for `trial` requests, and switches
- * when the trial's median is clearly lower. Pure and single-threaded: the worker feeds it.
+ * when the trial's median is clearly lower. Pure; the engine tells the worker the mode through the
+ * channel header.
  */
 export class PollChooser {
   private polling = false

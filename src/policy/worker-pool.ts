@@ -1,6 +1,7 @@
 import { receiveMessageOnPort } from 'node:worker_threads'
 import { describeError, type Logger } from '../shared/index.js'
-import { HEADER, nowMicros, STATE, STATUS, spinUntil } from './evaluation-channel.js'
+import { HEADER, STATE, STATUS, spinUntil } from './evaluation-channel.js'
+import { PollChooser } from './poll-chooser.js'
 import { type SpawnedWorker, spawnWorker, type WorkerTemplate } from './worker-spawn.js'
 
 export interface EvaluationPoolOptions extends WorkerTemplate {
@@ -48,6 +49,8 @@ interface Job {
 
 interface Slot {
   readonly spawned: SpawnedWorker
+  /** Whether this worker should poll for requests, from the round trips the engine measures. */
+  readonly chooser: PollChooser
   job: Job | null
   alive: boolean
 }
@@ -141,7 +144,7 @@ export async function createEvaluationPool(options: EvaluationPoolOptions): Prom
   }
 
   const adopt = (spawned: SpawnedWorker): Slot => {
-    const slot: Slot = { spawned, job: null, alive: true }
+    const slot: Slot = { spawned, chooser: new PollChooser(), job: null, alive: true }
     slots.add(slot)
     spawned.worker.on('error', (error) => replace(slot, `worker crashed: ${error.message}`))
     spawned.worker.on('exit', (code) => replace(slot, `worker exited with code ${code}`))
@@ -198,6 +201,8 @@ export async function createEvaluationPool(options: EvaluationPoolOptions): Prom
         : Buffer.from(receiveMessageOnPort(slot.spawned.port)?.message as Uint8Array).toString('utf8')
     const ok = header[HEADER.status] === STATUS.ok
     const recycle = header[HEADER.recycle] === 1
+    slot.chooser.record((performance.now() - job.startedAt) * 1000)
+    header[HEADER.poll] = slot.chooser.shouldPoll() ? 1 : 0
     Atomics.store(header, HEADER.state, STATE.idle)
     slot.job = null
     busy -= 1
@@ -227,7 +232,6 @@ export async function createEvaluationPool(options: EvaluationPoolOptions): Prom
       header[HEADER.inputLength] = -1
     } else header[HEADER.inputLength] = written
     job.startedAt = performance.now()
-    slot.spawned.views.postedAt[0] = nowMicros()
     Atomics.store(header, HEADER.state, STATE.request)
     Atomics.notify(header, HEADER.state)
     // Alone in flight, most decisions finish within the busy-wait: no timer, no event-loop hop. The
