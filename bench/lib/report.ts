@@ -179,6 +179,9 @@ export function renderTable(r: BenchResults): string {
       row(['ratio (server / in-process)', `${fmt(d.ratioP50, 1)}×`, `${fmt(d.ratioP99, 1)}×`, ''], w),
     )
     lines.push(`   actions agree on all ${d.inputs} inputs: ${d.actionsAgree ? 'yes' : 'NO'}`)
+    lines.push(
+      `   load average (1 min) before / after the in-process samples: ${fmt(d.loadAverage[0], 1)} / ${fmt(d.loadAverage[1], 1)} on ${r.machine.cores} cores`,
+    )
   }
   if (r.hostile) lines.push(...renderHostile(r.hostile))
   if (r.guard.length > 0) {

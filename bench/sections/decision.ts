@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os'
 import { startOpaServer } from '../baselines/opa-server.js'
 import { createInThreadEvaluator, type PolicyEngine } from '../lib/guard.js'
 import { benchInputs } from '../lib/inputs.js'
@@ -22,6 +23,11 @@ export interface DecisionResult {
   readonly inputs: number
   /** Evaluation workers of the measured engine. */
   readonly workers: number
+  /**
+   * 1-minute load average before and after the in-process samples: the budgeted engine needs a free
+   * core for its worker, so on an oversubscribed machine its ratio to in-thread grows.
+   */
+  readonly loadAverage: readonly [number, number]
 }
 
 /** Samples `run` over the inputs round-robin: warm-up first, then `n` timed calls. */
@@ -62,6 +68,7 @@ export async function benchDecision(
   const warm = Math.min(5_000, n)
   await sample(inputs, warm, (i) => inThread.evaluate(i))
   await sample(inputs, warm, (i) => engine.evaluate(i))
+  const loadBefore = round(loadavg()[0] ?? 0, 1)
   const blocks = 10
   const perBlock = Math.ceil(n / blocks)
   const budgeted: Float64Array[] = []
@@ -71,6 +78,7 @@ export async function benchDecision(
     budgeted.push(await sample(inputs, perBlock, (i) => engine.evaluate(i)))
   }
   const join = (parts: Float64Array[]) => Float64Array.from(parts.flatMap((p) => Array.from(p)))
+  const loadAfter = round(loadavg()[0] ?? 0, 1)
   const inProcess = summarise(join(budgeted))
   const inThreadSummary = summarise(join(baseline))
 
@@ -103,6 +111,7 @@ export async function benchDecision(
       actionsAgree: agree,
       inputs: inputs.length,
       workers,
+      loadAverage: [loadBefore, loadAfter],
     }
   } finally {
     await server.stop()

@@ -92,8 +92,8 @@ export async function createBudgetedEvaluator(
     timeoutMs: budget.timeoutMs,
     queueTimeoutMs: Math.max(10_000, 10 * budget.timeoutMs),
     maxMemoryMiB: budget.maxMemoryMiB,
-    // WASM memory never shrinks: a worker that needed a quarter of its cap is replaced afterwards.
-    recycleBytes: Math.max(16, budget.maxMemoryMiB / 4) * 1024 * 1024,
+    // WASM memory never shrinks: a worker that grew by a quarter of its cap is replaced afterwards.
+    recycleGrowthBytes: Math.max(16, budget.maxMemoryMiB / 4) * 1024 * 1024,
     spinMicros: Math.min(budget.busyWaitMicros, WORKER_POLL_MICROS),
     callerSpinMicros: budget.busyWaitMicros,
     // The JavaScript side of a worker (host builtins) gets twice the WASM allowance.

@@ -15,8 +15,11 @@ export interface EvaluationWorkerData {
   readonly channel: SharedArrayBuffer
   readonly port: MessagePort
   readonly maxMemoryMiB: number
-  /** Memory size past which the worker asks to be replaced (WASM memory never shrinks). */
-  readonly recycleBytes: number
+  /**
+   * How far the WASM memory may grow past its size after loading before the worker asks to be
+   * replaced (WASM memory never shrinks), bytes.
+   */
+  readonly recycleGrowthBytes: number
   /** How long to poll for the next request before sleeping, µs (0: never), when polling pays. */
   readonly spinMicros: number
 }
@@ -31,12 +34,19 @@ const { header, region } = channelViews(init.channel)
 const encoder = new TextEncoder()
 
 function waitForRequest(poll: boolean): void {
-  const requested = () => Atomics.load(header, HEADER.state) === STATE.request
-  if (poll && spinUntil(requested, init.spinMicros)) return
-  while (!requested()) Atomics.wait(header, HEADER.state, Atomics.load(header, HEADER.state))
+  if (poll && spinUntil(() => Atomics.load(header, HEADER.state) === STATE.request, init.spinMicros)) return
+  for (;;) {
+    // Sleep only on the very value just seen: a request posted after the load changes it, and
+    // Atomics.wait then returns at once instead of sleeping through the engine's notify.
+    const state = Atomics.load(header, HEADER.state)
+    if (state === STATE.request) return
+    Atomics.wait(header, HEADER.state, state)
+  }
 }
 
 function serve(policy: WasmPolicy): never {
+  const loaded = policy.memoryBytes()
+  const recycleAt = Math.min(init.maxMemoryMiB * 1024 * 1024, loaded + init.recycleGrowthBytes)
   for (;;) {
     // The engine measures which way answers its requests faster and says so (poll-chooser.ts).
     waitForRequest(init.spinMicros > 0 && Atomics.load(header, HEADER.poll) === 1)
@@ -59,7 +69,8 @@ function serve(policy: WasmPolicy): never {
       header[HEADER.outputLength] = -1
     }
     header[HEADER.status] = status
-    header[HEADER.recycle] = policy.memoryBytes() > init.recycleBytes ? 1 : 0
+    const size = policy.memoryBytes()
+    header[HEADER.recycle] = size > loaded && size >= recycleAt ? 1 : 0
     Atomics.store(header, HEADER.state, STATE.done)
     Atomics.notify(header, HEADER.state)
   }

@@ -79,7 +79,7 @@ export async function createEvaluationPool(options: EvaluationPoolOptions): Prom
     module: options.module,
     data: options.data,
     maxMemoryMiB: options.maxMemoryMiB,
-    recycleBytes: options.recycleBytes,
+    recycleGrowthBytes: options.recycleGrowthBytes,
     spinMicros: options.spinMicros,
   }
   const spawnOptions = {

@@ -69,7 +69,7 @@ describe('the guard admits a tool call', () => {
 
   it.each([
     ['an integer beyond 2^53', { amount: 2 ** 53 + 2 }, 'unsafe_integer'],
-    ['a lone surrogate in a member name', { ['\udc00']: 1 }, 'lone_surrogate'],
+    ['a lone surrogate in a member name', { '\udc00': 1 }, 'lone_surrogate'],
     ['a Date (not plain JSON)', { at: new Date(0) }, 'not_json'],
     ['Infinity', { n: Number.POSITIVE_INFINITY }, 'not_json'],
   ])('refuses arguments holding %s', async (_what, args, kind) => {

@@ -41,7 +41,7 @@ describe('loadPolicyEngine', () => {
     let engine: ReloadablePolicyEngine
     const clock = new FixedClock(MARKET_OPEN)
     beforeAll(async () => {
-      engine = await loadPolicyEngine({ bundlePath: shipped.path, clock })
+      engine = await loadPolicyEngine({ bundlePath: shipped.path, clock, evaluationTimeoutMs: 10_000 })
     })
     afterAll(() => engine.close())
 
@@ -150,7 +150,11 @@ describe('loadPolicyEngine', () => {
   describe('when the policy misbehaves', () => {
     let engine: ReloadablePolicyEngine
     beforeAll(async () => {
-      engine = await loadPolicyEngine({ bundlePath: broken.path, clock: new FixedClock(MARKET_OPEN) })
+      engine = await loadPolicyEngine({
+        bundlePath: broken.path,
+        clock: new FixedClock(MARKET_OPEN),
+        evaluationTimeoutMs: 10_000,
+      })
     })
     afterAll(() => engine.close())
     const call = (mode: string) => toolCall('any.tool', { mode })
@@ -213,7 +217,12 @@ describe('loadPolicyEngine', () => {
     beforeAll(async () => {
       live = join(dir, 'live', 'bundle.tar.gz')
       await buildShipped(join(dir, 'live'))
-      engine = await loadPolicyEngine({ bundlePath: live, watch: true, watchDebounceMs: 50 })
+      engine = await loadPolicyEngine({
+        bundlePath: live,
+        watch: true,
+        watchDebounceMs: 50,
+        evaluationTimeoutMs: 10_000,
+      })
       events = []
       engine.onReload((event) => events.push(event))
     })

@@ -11,7 +11,11 @@ const clock = new FixedClock(MARKET_OPEN)
 
 beforeAll(async () => {
   dir = makeTempDir()
-  engine = await loadPolicyEngine({ bundlePath: (await buildShipped(dir)).path, clock })
+  engine = await loadPolicyEngine({
+    bundlePath: (await buildShipped(dir)).path,
+    clock,
+    evaluationTimeoutMs: 10_000,
+  })
 })
 afterAll(async () => {
   await engine.close()

@@ -136,12 +136,12 @@ describe('createEvaluationPool', () => {
       timeoutMs: 30_000,
       queueTimeoutMs: 60_000,
       maxMemoryMiB: 128,
-      recycleBytes: 64 * 1024 * 1024,
+      recycleGrowthBytes: 64 * 1024 * 1024,
       spinMicros: 50,
       callerSpinMicros: 250,
       // A small channel, so that payloads take the MessagePort path; and a small JavaScript heap.
       regionBytes: 1024,
-      heapMiB: 32,
+      heapMiB: 48,
       logger: silentLogger,
     })
   })
@@ -157,7 +157,7 @@ describe('createEvaluationPool', () => {
   })
 
   it('turns a worker that dies mid-evaluation into an error outcome, and replaces it', async () => {
-    // sprintf runs in the worker's JavaScript heap (32 MiB here): two million numbers exhaust it, and
+    // sprintf runs in the worker's JavaScript heap (48 MiB here): two million numbers exhaust it, and
     // Node terminates the worker with ERR_WORKER_OUT_OF_MEMORY.
     const outcome = await pool.run(input('heap'))
     expect(outcome).toEqual({
@@ -167,6 +167,33 @@ describe('createEvaluationPool', () => {
     const next = await pool.run(input('fast'))
     expect(next.kind).toBe('ok')
     await vi.waitFor(() => expect(pool.size).toBe(1), { timeout: 30_000 })
+  })
+
+  it('never sleeps through a request: thousands of back-to-back calls to a worker that sleeps', async () => {
+    // The worker never polls, so it goes back to Atomics.wait after every result, while the engine
+    // polls and posts the next queued request within microseconds: a wake-up lost between the worker's
+    // check and its wait would leave a call hanging until its (long) deadline.
+    const contents = await readBundle(slow.path)
+    const sleeper = await createEvaluationPool({
+      module: await compileWasm(contents.wasm),
+      data: dataBytes(contents),
+      size: 1,
+      timeoutMs: 60_000,
+      queueTimeoutMs: 120_000,
+      maxMemoryMiB: 128,
+      recycleGrowthBytes: 64 * 1024 * 1024,
+      spinMicros: 0,
+      callerSpinMicros: 1_000,
+      logger: silentLogger,
+    })
+    try {
+      for (let round = 0; round < 20; round++) {
+        const outcomes = await Promise.all(Array.from({ length: 100 }, () => sleeper.run(input('fast'))))
+        expect(outcomes.filter((o) => o.kind !== 'ok')).toEqual([])
+      }
+    } finally {
+      await sleeper.close()
+    }
   })
 
   it('queues callers beyond its workers and answers each of them', async () => {
@@ -179,7 +206,12 @@ describe('engine evaluations', () => {
   it('match the in-thread evaluator under concurrency, with every evaluation on one bundle', async () => {
     const shipped = await buildShipped(join(dir, 'shipped'))
     const clock = new FixedClock(MARKET_OPEN)
-    const engine = await loadPolicyEngine({ bundlePath: shipped.path, clock, workers: 2 })
+    const engine = await loadPolicyEngine({
+      bundlePath: shipped.path,
+      clock,
+      workers: 2,
+      evaluationTimeoutMs: 10_000,
+    })
     const inThread = await createEvaluator(await readBundle(shipped.path), { clock, logger: silentLogger })
     try {
       const calls = Array.from({ length: 200 }, (_, i) =>
@@ -202,7 +234,7 @@ describe('engine evaluations', () => {
     // fixture that answers every call with fixture.fast. A decision thus names the bundle it came from.
     const live = join(dir, 'live', 'bundle.tar.gz')
     await buildShipped(join(dir, 'live'), 'shipped-r1')
-    const engine = await loadPolicyEngine({ bundlePath: live, workers: 2 })
+    const engine = await loadPolicyEngine({ bundlePath: live, workers: 2, evaluationTimeoutMs: 10_000 })
     try {
       const transfer = toolCall(
         'payments.transfer',
@@ -228,7 +260,11 @@ describe('engine evaluations', () => {
         'shipped-r1': 'common.tool_allowlist',
         'slow-r1': 'fixture.fast',
       }
-      for (const evaluation of seen) expect(ruleOf(evaluation)).toBe(expected[evaluation.bundle.revision])
+      for (const evaluation of seen)
+        expect([evaluation.bundle.revision, evaluation.decision.reasons[0]]).toEqual([
+          evaluation.bundle.revision,
+          expect.objectContaining({ rule: expected[evaluation.bundle.revision] }),
+        ])
       const revisions = seen.map((e) => e.bundle.revision)
       expect(revisions[0]).toBe('shipped-r1')
       expect(revisions.at(-1)).toBe('slow-r1')

@@ -79,7 +79,11 @@ describe.each(backendFactories)('against arbiter serve on %s', (_name, createBac
   describe('with the default admission limits', () => {
     let server: ServeChild
     beforeAll(async () => {
-      server = await startServe(['--bundle', DEFAULT_BUNDLE_PATH, ...databaseFlags(backend, dataDir)])
+      // A generous deadline: these cases are about admission, and one allowed call must not turn into a
+      // timeout on a starved shared machine.
+      server = await startServe(['--bundle', DEFAULT_BUNDLE_PATH, ...databaseFlags(backend, dataDir)], {
+        ARBITER_EVAL_TIMEOUT_MS: '10000',
+      })
     })
     afterAll(async () => {
       expect(await server.stop()).toBe(0)

@@ -43,7 +43,9 @@ export async function startServerFixture(
 ): Promise<ServerFixture> {
   const opened = await openMigratedDatabase(backend)
   const ledger = createLedger(opened.db)
-  const policy = await loadPolicyEngine({ bundlePath })
+  // A generous deadline: these tests assert decisions, and a starved shared machine must not turn
+  // one into a timeout (the deadline itself is tested in test/policy and test/security).
+  const policy = await loadPolicyEngine({ bundlePath, evaluationTimeoutMs: 10_000 })
   const composed = composeServer({
     db: opened.db,
     ledger,
