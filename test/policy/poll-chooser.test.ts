@@ -30,15 +30,27 @@ describe('PollChooser', () => {
   })
 
   it('keeps its mode when the trial is not clearly better (no flapping on noise)', () => {
-    const chooser = new PollChooser(100, 10)
+    const chooser = new PollChooser(100, 10, 100)
     const modes = drive(chooser, 1_100, (polling) => (polling ? 48 : 50))
     expect(modes.filter(Boolean)).toHaveLength(100) // the ten trials only
     expect(chooser.shouldPoll()).toBe(false)
   })
 
-  it('spends only the trial windows in the other mode', () => {
-    const chooser = new PollChooser(100, 10)
-    const modes = drive(chooser, 1_100, () => 50)
-    expect(modes.filter(Boolean)).toHaveLength(100) // ten trials of ten
+  it('tries less and less often while the other mode keeps losing', () => {
+    // Trials after 100, 200, 400, 800 and then every 800 requests: 100 + 10 + 200 + 10 + 400 + 10 + 800
+    // + 10 + 800 + 10 = 2,350 requests hold five trials of ten.
+    const chooser = new PollChooser(100, 10, 800)
+    const modes = drive(chooser, 2_350, () => 50)
+    expect(modes.filter(Boolean)).toHaveLength(50)
+  })
+
+  it('starts over at the shortest wait after a switch', () => {
+    const chooser = new PollChooser(100, 10, 800)
+    drive(chooser, 100 + 10 + 200 + 10, () => 50) // two losing trials: the next one comes after 400
+    drive(chooser, 400, () => 50)
+    drive(chooser, 10, (polling) => (polling ? 20 : 50)) // a winning trial: now polling
+    expect(chooser.shouldPoll()).toBe(true)
+    const modes = drive(chooser, 110, (polling) => (polling ? 20 : 50))
+    expect(modes.filter((m) => !m)).toHaveLength(10) // the next trial (of sleeping) after 100 again
   })
 })
