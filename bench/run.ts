@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildBundle, loadPolicyEngine, resolveOpaBinary } from '../src/policy/index.js'
+import { buildBundle, loadPolicyEngine, resolveBudget, resolveOpaBinary } from '../src/policy/index.js'
 import { opaVersion } from './baselines/opa-server.js'
 import { createBenchGuard } from './lib/guard.js'
 import { readMachineInfo } from './lib/machine.js'
@@ -12,6 +12,7 @@ import { openStore, type StoreLocation } from './lib/store.js'
 import { benchAppend } from './sections/append.js'
 import { benchDecision } from './sections/decision.js'
 import { benchGuard } from './sections/guard.js'
+import { benchHostile } from './sections/hostile.js'
 import { benchMultiProcess } from './sections/multi-process.js'
 import { benchSidecar } from './sections/sidecar.js'
 import { benchVerify } from './sections/verify.js'
@@ -117,7 +118,9 @@ async function main(): Promise<void> {
   try {
     if (options.sections.has('decision'))
       await section('decision', undefined, async () => {
-        results.decision = await benchDecision(options, engine, opaBinary, bundlePath)
+        const { workers } = resolveBudget()
+        results.decision = await benchDecision(options, engine, opaBinary, bundlePath, workers)
+        results.hostile = await benchHostile(engine, bundlePath)
       })
     // One database per backend for guard, append and verify (a fresh PGlite costs seconds to create);
     // each writes its own chains, and the verifier reads only its own.

@@ -1,6 +1,7 @@
 import type { AppendResult } from '../sections/append.js'
 import type { DecisionResult } from '../sections/decision.js'
 import type { GuardResult } from '../sections/guard.js'
+import type { HostileResult } from '../sections/hostile.js'
 import type { MultiProcessResult } from '../sections/multi-process.js'
 import type { SidecarResult } from '../sections/sidecar.js'
 import type { VerifyResult } from '../sections/verify.js'
@@ -14,6 +15,7 @@ export interface BenchResults {
   readonly machine: MachineInfo
   readonly parameters: Record<string, unknown>
   decision?: DecisionResult
+  hostile?: HostileResult
   guard: GuardResult[]
   append: AppendResult[]
   verify: VerifyResult[]
@@ -47,7 +49,26 @@ export function checkTargets(r: BenchResults): TargetCheck[] {
     d && `${fmt(d.inProcess.p50Us, 1)} µs`,
     d && d.inProcess.p50Us <= 50,
   )
-  check(1, 'OPA server p50 / in-process p50 ≥ 10×', d && `${fmt(d.ratioP50, 1)}×`, d && d.ratioP50 >= 10)
+  check(
+    1,
+    'budgeted p50 / in-thread p50 ≤ 1.10 (cost of the evaluation budget)',
+    d && `${fmt(d.budgetRatioP50, 3)}×`,
+    d && d.budgetRatioP50 <= 1.1,
+  )
+  check(1, 'OPA server p50 / in-process p50 ≥ 15×', d && `${fmt(d.ratioP50, 1)}×`, d && d.ratioP50 >= 15)
+  const h = r.hostile
+  check(
+    1,
+    'hostile inputs refused at admission (VALIDATION_FAILED)',
+    h?.cases.map((c) => c.admission.code).join(', '),
+    h?.cases.every((c) => c.admission.refused && c.admission.code === 'VALIDATION_FAILED'),
+  )
+  check(
+    1,
+    'admission raised: evaluation ≤ deadline + 50 ms, slow policy too',
+    h && `${[...h.cases.map((c) => c.budgeted.ms), h.slowPolicy.ms].map((ms) => fmt(ms)).join(' / ')} ms`,
+    h && [...h.cases.map((c) => c.budgeted.ms), h.slowPolicy.ms].every((ms) => ms <= h.timeoutMs + 50),
+  )
   const pgGuard = r.guard.find((g) => g.backend === 'postgres')
   const g256 = pgGuard?.throughput.find((t) => t.concurrency === 256)
   check(
@@ -145,11 +166,28 @@ export function renderTable(r: BenchResults): string {
     lines.push(
       row(
         [
-          'in-process OPA-WASM evaluate()',
+          `in-process, budgeted (${d.workers} workers)`,
           fmt(d.inProcess.p50Us, 1),
           fmt(d.inProcess.p99Us, 1),
           fmt(d.inProcess.samples),
         ],
+        w,
+      ),
+    )
+    lines.push(
+      row(
+        [
+          'in-thread, no budget (baseline)',
+          fmt(d.inThread.p50Us, 1),
+          fmt(d.inThread.p99Us, 1),
+          fmt(d.inThread.samples),
+        ],
+        w,
+      ),
+    )
+    lines.push(
+      row(
+        ['ratio (budgeted / in-thread)', `${fmt(d.budgetRatioP50, 3)}×`, `${fmt(d.budgetRatioP99, 3)}×`, ''],
         w,
       ),
     )
@@ -168,7 +206,11 @@ export function renderTable(r: BenchResults): string {
       row(['ratio (server / in-process)', `${fmt(d.ratioP50, 1)}×`, `${fmt(d.ratioP99, 1)}×`, ''], w),
     )
     lines.push(`   actions agree on all ${d.inputs} inputs: ${d.actionsAgree ? 'yes' : 'NO'}`)
+    lines.push(
+      `   load average (1 min) before / after the in-process samples: ${fmt(d.loadAverage[0], 1)} / ${fmt(d.loadAverage[1], 1)} on ${r.machine.cores} cores`,
+    )
   }
+  if (r.hostile) lines.push(...renderHostile(r.hostile))
   if (r.guard.length > 0) {
     const w = [10, 9, 9, 10, 10, 10]
     lines.push('', '2. Guarded call around a no-op tool (validate, decide, decision entry, outcome entry)')
@@ -265,4 +307,23 @@ export function renderTable(r: BenchResults): string {
   for (const e of r.errors)
     lines.push(`ERROR in ${e.section}${e.backend ? ` (${e.backend})` : ''}: ${e.message}`)
   return lines.join('\n')
+}
+
+function renderHostile(h: HostileResult): string[] {
+  const lines = ['', `1b. Hostile inputs (issue 9): admission, then the ${h.timeoutMs} ms evaluation budget`]
+  for (const c of h.cases) {
+    lines.push(`   ${c.name}, ${fmt(c.bodyBytes)} bytes`)
+    lines.push(
+      `     guard, default limits: ${c.admission.refused ? 'refused' : 'ADMITTED'} in ${fmt(c.admission.micros)} µs: ${c.admission.code} ${c.admission.message.slice(0, 110)}`,
+    )
+    lines.push(
+      `     admission raised, budgeted: ${fmt(c.budgeted.ms, 1)} ms, longest event-loop delay ${fmt(c.budgeted.maxLoopDelayMs, 1)} ms: ${c.budgeted.outcome.slice(0, 90)}`,
+    )
+    lines.push(`     admission raised, in-thread (no budget): event loop held ${fmt(c.inThreadMs, 1)} ms`)
+  }
+  const s = h.slowPolicy
+  lines.push(
+    `   slow policy (400M iterations), budgeted: ${fmt(s.ms, 1)} ms, longest event-loop delay ${fmt(s.maxLoopDelayMs, 1)} ms: ${s.outcome.slice(0, 90)}`,
+  )
+  return lines
 }

@@ -60,8 +60,11 @@ export async function startSidecarServer(options: {
 }): Promise<SidecarServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'arbiter-bench-serve-'))
   const signingKeyPath = join(dataDir, 'signing-key.pem')
-  const { privateKey } = generateKeyPairSync('ed25519')
+  const publicKeyPath = join(dataDir, 'signing-key.pub.pem')
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519')
   writeFileSync(signingKeyPath, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 })
+  // PostgreSQL mode pins the checkpoint key verification trusts (docs/trust-model.md).
+  writeFileSync(publicKeyPath, publicKey.export({ type: 'spki', format: 'pem' }))
   const child: ChildProcess = spawn(
     process.execPath,
     [
@@ -84,6 +87,7 @@ export async function startSidecarServer(options: {
         ARBITER_DATA_DIR: dataDir,
         ARBITER_BUNDLE: options.bundlePath,
         ARBITER_SIGNING_KEY: signingKeyPath,
+        ARBITER_TRUSTED_KEYS: publicKeyPath,
         ARBITER_REDACTION_KEY: randomBytes(32).toString('hex'),
       },
       stdio: ['ignore', 'pipe', 'pipe'],

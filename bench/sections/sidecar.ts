@@ -67,6 +67,8 @@ async function load(config: LoadConfig, serverPid: number | undefined): Promise<
  * (`arbiter serve` from `dist/`, `opa run --server`), driven by a load-generator child with kept-alive
  * connections, on the same tool calls, interleaved per concurrency level in one run.
  */
+const SIDECAR_AGENT = 'fin-assistant'
+
 export async function benchSidecar(
   options: BenchOptions,
   engine: PolicyEngine,
@@ -75,14 +77,26 @@ export async function benchSidecar(
   location: Extract<StoreLocation, { kind: 'postgres' }>,
 ): Promise<SidecarResult> {
   buildDist(options.sidecarRoot)
-  const inputs = benchInputs()
+  // One key speaks as one agent (docs/trust-model.md): the sidecar runs the fin-assistant's calls, and
+  // OPA gets the same ones.
+  const inputs = benchInputs().filter((i) => i.agent.id === SIDECAR_AGENT)
   // OPA gets exactly what the in-process engine evaluates (with its `context.time`), as in item 1.
-  const opaBodies = inputs.map((i) => JSON.stringify({ input: engine.evaluate(i).input ?? i }))
+  const evaluated = await Promise.all(inputs.map((i) => engine.evaluate(i)))
+  const opaBodies = inputs.map((i, n) => JSON.stringify({ input: evaluated[n]?.input ?? i }))
   const arbiterBodies = inputs.map((i) => JSON.stringify(i))
   const store = await openStore(location)
   let key: string
   try {
-    key = (await createApiKeyStore(store.db).create({ role: 'agent', name: 'bench sidecar' })).key
+    // A trusted front end for the fin-assistant: it names its end users, with the roles they hold.
+    key = (
+      await createApiKeyStore(store.db).create({
+        role: 'agent',
+        name: 'bench sidecar',
+        identity: SIDECAR_AGENT,
+        frontEnd: true,
+        assertRoles: [...new Set(inputs.flatMap((i) => i.principal.roles))],
+      })
+    ).key
   } finally {
     await store.close()
   }

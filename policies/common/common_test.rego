@@ -182,3 +182,50 @@ test_scan_of_nothing_finds_nothing if {
 	scan([]).findings == []
 	scan(["", "plain words"]).findings == []
 }
+
+# --- deep and wide arguments (the helpers must stay linear in their size) ------------------------
+
+# `inner` wrapped in `depth` arrays: nested(2, "x") = [["x"]].
+nested(depth, inner) := json.unmarshal(concat("", [
+	concat("", ["[" | some _ in numbers.range(1, depth)]),
+	json.marshal(inner),
+	concat("", ["]" | some _ in numbers.range(1, depth)]),
+]))
+
+# `inner` under `depth` objects {"a": …}.
+under(depth, inner) := json.unmarshal(concat("", [
+	concat("", ["{\"a\":" | some _ in numbers.range(1, depth)]),
+	json.marshal(inner),
+	concat("", ["}" | some _ in numbers.range(1, depth)]),
+]))
+
+# The pointer of a value `n` levels down in nested(n, _) (zeros) or under(n, _) (a_path).
+zeros(n) := concat("", ["/0" | some _ in numbers.range(1, n)])
+
+a_path(n) := concat("", ["/a" | some _ in numbers.range(1, n)])
+
+test_secret_deep_in_nested_arrays_is_located_by_pointer if {
+	d := decide(search({"query": "q", "deep": nested(200, "key AKIAIOSFODNN7EXAMPLE")}))
+	d.reasons == [{"rule": "common.secret_in_arguments", "message": concat("", ["arguments contain a AWS access key id at /deep", zeros(200), "; credentials must never be passed to tools"])}]
+}
+
+test_credential_field_deep_in_nested_objects_is_denied if {
+	d := decide(search({"query": "q", "a": under(199, {"Password": "hunter2"})}))
+	d.reasons == [{"rule": "common.secret_in_arguments", "message": concat("", ["argument ", a_path(200), "/Password is a credential field; credentials must never be passed to tools"])}]
+}
+
+test_redacts_deep_values_by_name_and_by_shape if {
+	d := decide(fx.fin("accounts.get_balance", ["teller"], {"a": under(99, {"iban": "x", "note": ["ssn 078-05-1120"]})}))
+	d.action == "allow"
+	d.redact == [concat("", [a_path(100), "/iban"]), concat("", [a_path(100), "/note/0"])]
+}
+
+test_deep_arguments_without_findings_are_allowed if {
+	decide(search({"query": "q", "deep": nested(300, "plain text"), "a": under(150, [1, 2, 3])})).action == "allow"
+}
+
+test_finds_the_one_secret_among_a_hundred_strings if {
+	notes := [note | some i in numbers.range(0, 99); note := sprintf("note %d", [i])]
+	d := decide(search({"query": "q", "notes": array.concat(notes, ["ghp_abcdefghijklmnopqrstuvwxyz0123456789"])}))
+	d.reasons == [{"rule": "common.secret_in_arguments", "message": "arguments contain a GitHub token at /notes/100; credentials must never be passed to tools"}]
+}

@@ -1,5 +1,9 @@
-# Shared helpers: JSON pointers into input.arguments and one walk over the arguments that the
-# secret, redaction and PHI rules all reuse (a rule's value is computed once per evaluation).
+# Shared helpers: one walk over the arguments that the secret, redaction and PHI rules all reuse (a
+# rule's value is computed once per evaluation), and JSON pointers to report where something is.
+#
+# The arguments are attacker-controlled, so the cost must stay linear in their size: the walk is
+# collected into arrays (a set or an object keyed by path would hash every path, whose length grows
+# with depth), and a pointer is built only for the few nodes a rule reports, never for every node.
 package arbiter.common
 
 # The calling agent's entry in data.agents (undefined for an unknown agent).
@@ -12,23 +16,24 @@ token(k) := replace(replace(k, "~", "~0"), "/", "~1") if is_string(k)
 
 token(k) := format_int(k, 10) if is_number(k)
 
-# One walk over the arguments: every node below the root, by pointer, as [field name or index, value].
-argument_nodes[pointer(path)] := [path[count(path) - 1], value] if {
+# One walk over the arguments: every node below the root as [path, value].
+argument_nodes := [[path, value] |
 	walk(input.arguments, [path, value])
 	count(path) > 0
-}
+]
 
-# Every string anywhere in the arguments, by pointer.
-argument_strings[ptr] := value if {
-	some ptr, [_, value] in argument_nodes
+# Every string anywhere in the arguments, as [path, value].
+argument_strings := [[path, value] |
+	some [path, value] in argument_nodes
 	is_string(value)
-}
+]
 
-# The lower-cased name of every field anywhere in the arguments, by pointer.
-argument_fields[ptr] := lower(key) if {
-	some ptr, [key, _] in argument_nodes
+# Every member anywhere in the arguments, as [path, lower-cased name, value].
+argument_fields := [[path, lower(key), value] |
+	some [path, value] in argument_nodes
+	key := path[count(path) - 1]
 	is_string(key)
-}
+]
 
 # Numbers in messages without sprintf (a slow host call in opa-wasm).
 num(x) := json.marshal(x)

@@ -5,24 +5,29 @@
 # redacted by name is not scanned again. Secrets (secrets.rego) are redacted too.
 package arbiter.common
 
-redact contains ptr if redacted_by_field[ptr]
-
-redacted_by_field contains ptr if {
-	some ptr, field in argument_fields
+redact contains pointer(path) if {
+	some [path, field, _] in argument_fields
 	field in data.redaction.fields
 }
 
-redact contains ptr if {
-	some ptr, value in argument_strings
-	not redacted_by_field[ptr]
+redact contains pointer(path) if {
+	some [path, value] in argument_strings
+	not redacted_by_name(path)
 	redaction_shaped(value)
 }
 
-redact contains ptr if {
-	some ptr, [_, value] in argument_nodes
+redact contains pointer(path) if {
+	some [path, value] in argument_nodes
 	is_number(value)
-	not redacted_by_field[ptr]
+	not redacted_by_name(path)
 	redaction_shaped(json.marshal(value))
+}
+
+# Tests the path's last key only (a lookup by the whole path would cost its depth per string).
+redacted_by_name(path) if {
+	key := path[count(path) - 1]
+	is_string(key)
+	lower(key) in data.redaction.fields
 }
 
 redaction_shaped(text) if {

@@ -7,6 +7,7 @@ package arbiter.health
 import data.arbiter.common.agent
 import data.arbiter.common.argument_strings
 import data.arbiter.common.matches
+import data.arbiter.common.pointer
 import data.arbiter.common.shape_of
 
 is_external if input.tool.name in data.health.external_tools
@@ -27,10 +28,10 @@ flagged_deidentified if input.arguments.deidentified == true
 
 deny contains {
 	"rule": "health.phi_identifier",
-	"message": concat("", ["argument ", ptr, " contains a ", pattern.name, "; identifiers must not leave through ", input.tool.name]),
+	"message": concat("", ["argument ", pointer(path), " contains a ", pattern.name, "; identifiers must not leave through ", input.tool.name]),
 } if {
 	is_external
-	some ptr, value in argument_strings
+	some [path, value] in argument_strings
 	shape := shape_of(value)
 	some pattern in data.health.identifier_patterns
 	matches(pattern, value, shape)

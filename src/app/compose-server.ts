@@ -13,7 +13,7 @@ import {
   type ServerLimits,
   type ServerMetrics,
 } from '../server/index.js'
-import type { Arbiter } from './create-arbiter.js'
+import { type Arbiter, bodyLimitsFor } from './create-arbiter.js'
 import { verifyChainFor } from './verify-chain-for.js'
 
 /** The parts of an {@link Arbiter} the server is built on. */
@@ -75,7 +75,7 @@ export function composeServer(arbiter: ServerParts, options: ComposeServerOption
   const server = createServer({
     guard,
     ledger,
-    queries: createLedgerQueries(database.db),
+    queries: createLedgerQueries(database.db, { bodyLimits: bodyLimitsFor(arbiter.config.admission) }),
     keys,
     verify: options.verify ?? verifyChainFor(database.db, verification),
     verifiableChains: () => verifiableChains(arbiter.ledger, verification),

@@ -8,7 +8,14 @@ import {
   openDatabase,
 } from '../ledger/index.js'
 import { loadPolicyEngine, type ReloadablePolicyEngine } from '../policy/index.js'
-import { type Clock, createLogger, type Logger, systemClock } from '../shared/index.js'
+import {
+  type Clock,
+  createLogger,
+  DEFAULT_BODY_LIMITS,
+  type JsonLimits,
+  type Logger,
+  systemClock,
+} from '../shared/index.js'
 import { createCheckpointer } from './create-checkpointer.js'
 import { resolveRedactionKey, resolveSigningKey } from './keys.js'
 import type { ArbiterConfig } from './load-config.js'
@@ -84,6 +91,7 @@ export async function createArbiter(
     watch: options.watch ?? false,
     logger,
     clock,
+    ...config.evaluation,
   })
   let database: DatabaseHandle
   try {
@@ -100,11 +108,16 @@ export async function createArbiter(
     throw error
   }
   const checkpointer = createCheckpointer(database.db, config, { logger, signingKey, clock })
-  const ledger = createLedger(database.db, { checkpointer, clock })
+  const ledger = createLedger(database.db, {
+    checkpointer,
+    clock,
+    bodyLimits: bodyLimitsFor(config.admission),
+  })
   const newGuard = (overrides: ArbiterGuardOptions = {}): Guard =>
     createGuard({
       logger,
       clock,
+      admission: config.admission,
       ...(options.approvals ? { approvals: options.approvals } : {}),
       ...(options.recordResults !== undefined ? { recordResults: options.recordResults } : {}),
       ...overrides,
@@ -144,5 +157,18 @@ export async function createArbiter(
       closing ??= close()
       return closing
     },
+  }
+}
+
+/**
+ * Ledger body limits that hold any call the guard admits (the store writes with them, the readers show
+ * bodies up to them): a decision body wraps the arguments two levels down (`input.arguments`) next to
+ * the rest of the call and its reasons, so it gets a margin over the admission limits, never less than
+ * the ledger's defaults. @internal
+ */
+export function bodyLimitsFor(admission: ArbiterConfig['admission']): JsonLimits {
+  return {
+    maxDepth: Math.max(DEFAULT_BODY_LIMITS.maxDepth, (admission.maxDepth ?? 0) + 16),
+    maxNodes: Math.max(DEFAULT_BODY_LIMITS.maxNodes, 2 * (admission.maxNodes ?? 0) + 5_000),
   }
 }

@@ -35,6 +35,20 @@ export interface ArbiterConfig {
   }
   /** `ARBITER_LOG_LEVEL` (default `info`). */
   readonly logLevel: LogLevel
+  /**
+   * Admission limits for every tool call (unset: the guard's defaults, depth 32 and 10,000 values).
+   * `ARBITER_MAX_ARGUMENT_DEPTH`, `ARBITER_MAX_ARGUMENT_NODES`.
+   */
+  readonly admission: { readonly maxDepth?: number; readonly maxNodes?: number }
+  /**
+   * The policy evaluation budget (unset: 250 ms, one worker per core, 128 MiB).
+   * `ARBITER_EVAL_TIMEOUT_MS`, `ARBITER_EVAL_WORKERS`, `ARBITER_EVAL_MAX_MEMORY_MB`.
+   */
+  readonly evaluation: {
+    readonly evaluationTimeoutMs?: number
+    readonly workers?: number
+    readonly maxMemoryMiB?: number
+  }
 }
 
 /** Values that win over the environment (CLI flags, or an application's own settings). */
@@ -47,6 +61,8 @@ export interface ConfigOverrides {
   readonly anchorDir?: string
   readonly checkpoint?: { readonly everyEntries?: number; readonly everyMs?: number }
   readonly logLevel?: LogLevel
+  readonly admission?: ArbiterConfig['admission']
+  readonly evaluation?: ArbiterConfig['evaluation']
 }
 
 /** Defaults that replace the built-in ones when neither an override nor the environment sets a value. */
@@ -69,6 +85,11 @@ export const CONFIG_ENV_VARS = [
   'ARBITER_CHECKPOINT_EVERY',
   'ARBITER_CHECKPOINT_INTERVAL_MS',
   'ARBITER_LOG_LEVEL',
+  'ARBITER_MAX_ARGUMENT_DEPTH',
+  'ARBITER_MAX_ARGUMENT_NODES',
+  'ARBITER_EVAL_TIMEOUT_MS',
+  'ARBITER_EVAL_WORKERS',
+  'ARBITER_EVAL_MAX_MEMORY_MB',
 ] as const
 
 const MIN_REDACTION_KEY_LENGTH = 16
@@ -125,6 +146,34 @@ export function loadConfig(
     everyMs: count('ARBITER_CHECKPOINT_INTERVAL_MS', overrides.checkpoint?.everyMs, 60_000),
   }
 
+  // Positive integers that, unset, leave the component's own default in force.
+  const positive = (name: (typeof CONFIG_ENV_VARS)[number]): number | undefined => {
+    const raw = read(name)
+    if (raw === undefined) return undefined
+    if (/^[1-9][0-9]{0,8}$/.test(raw)) return Number(raw)
+    problems.push(`${name} must be a positive integer, got ${JSON.stringify(raw)}`)
+    return undefined
+  }
+  const defined = <T extends Record<string, number | undefined>>(values: T) =>
+    Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as {
+      [K in keyof T]?: number
+    }
+  const admission = {
+    ...defined({
+      maxDepth: positive('ARBITER_MAX_ARGUMENT_DEPTH'),
+      maxNodes: positive('ARBITER_MAX_ARGUMENT_NODES'),
+    }),
+    ...overrides.admission,
+  }
+  const evaluation = {
+    ...defined({
+      evaluationTimeoutMs: positive('ARBITER_EVAL_TIMEOUT_MS'),
+      workers: positive('ARBITER_EVAL_WORKERS'),
+      maxMemoryMiB: positive('ARBITER_EVAL_MAX_MEMORY_MB'),
+    }),
+    ...overrides.evaluation,
+  }
+
   const level = overrides.logLevel ?? read('ARBITER_LOG_LEVEL') ?? defaults.logLevel ?? 'info'
   const logLevel = LOG_LEVELS.find((known) => known === level)
   if (!logLevel)
@@ -149,6 +198,8 @@ export function loadConfig(
     ...(anchorDir !== undefined ? { anchorDir } : {}),
     checkpoint,
     logLevel: logLevel ?? 'info',
+    admission,
+    evaluation,
   }
 }
 

@@ -38,8 +38,18 @@ export interface GuardOptions {
   }
   /** Store the full tool result in outcome entries (otherwise only its SHA-256). Default false. */
   readonly recordResults?: boolean
-  /** Largest serialized `arguments` accepted, bytes. Default 256 KiB. */
+  /** Largest serialized `arguments` accepted, bytes. Default 256 KiB. Same as `admission.maxArgumentBytes`. */
   readonly maxArgumentBytes?: number
+  /**
+   * Admission limits every call must meet before it is evaluated (each field of the call on its own):
+   * nesting depth (default 32), number of values (default 10,000) and `arguments` bytes (default 256 KiB).
+   * A call past one is refused with VALIDATION_FAILED (PAYLOAD_TOO_LARGE for bytes) naming the limit.
+   */
+  readonly admission?: {
+    readonly maxDepth?: number
+    readonly maxNodes?: number
+    readonly maxArgumentBytes?: number
+  }
   readonly logger?: Logger
 }
 
@@ -108,6 +118,12 @@ export interface WrapMeta<P extends unknown[]> {
 
 export interface Guard {
   readonly chain: string
+  /**
+   * The guard's admission check alone (depth, size, unstorable strings in any field; no schema):
+   * lets a front door refuse malformed input with 400 before it checks who may send it.
+   * @throws {ValidationError} VALIDATION_FAILED naming the limit.
+   */
+  admit(raw: unknown): void
   readonly approvals: ApprovalDesk
   /**
    * Validates, evaluates and durably records a decision, then settles `require_approval` by waiting

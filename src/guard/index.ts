@@ -15,6 +15,12 @@ export {
   toConflictBody,
 } from '../entries/index.js'
 export { type DecisionAction, type Reason, reasonSchema, type ToolCallInput } from '../policy/index.js'
+export {
+  type AdmissionLimits,
+  admitToolCall,
+  assertArgumentBytes,
+  DEFAULT_ADMISSION_LIMITS,
+} from './admission.js'
 export type { ApprovalStatus } from './approval-state.js'
 export { type ApprovalDesk, createApprovalDesk, type PendingApproval } from './approvals.js'
 export {

@@ -8,16 +8,15 @@ import {
   toDecisionBody,
   toOutcomeBody,
 } from '../entries/index.js'
-import { canonicalBody, LedgerError } from '../ledger/index.js'
-import { type ToolCallInput, toolCallInputSchema } from '../policy/index.js'
+import { LedgerError } from '../ledger/index.js'
+import { type PolicyEvaluation, parseToolCallInput, type ToolCallInput } from '../policy/index.js'
+import { describeError, randomIds, silentLogger, systemClock, ValidationError } from '../shared/index.js'
 import {
-  describeError,
-  parseWith,
-  randomIds,
-  silentLogger,
-  systemClock,
-  ValidationError,
-} from '../shared/index.js'
+  type AdmissionLimits,
+  admitToolCall,
+  assertArgumentBytes,
+  DEFAULT_ADMISSION_LIMITS,
+} from './admission.js'
 import { createApprovalDesk } from './approvals.js'
 import { needsApproval } from './decision-entry.js'
 import { GuardError, ToolDeniedError } from './errors.js'
@@ -31,13 +30,13 @@ import { toWrapped } from './wrap.js'
 
 const DEFAULT_APPROVAL_TIMEOUT_MS = 5 * 60_000
 const DEFAULT_POLL_MS = 500
-const DEFAULT_MAX_ARGUMENT_BYTES = 256 * 1024
 
 /**
  * Creates the guard: the one place a tool call becomes a policy decision, a durable ledger entry, and
  * then (only if allowed) a run with its recorded outcome.
  *
- * @throws {ValidationError} VALIDATION_FAILED / PAYLOAD_TOO_LARGE (from `check`) for a malformed call.
+ * @throws {ValidationError} VALIDATION_FAILED / PAYLOAD_TOO_LARGE (from `check`) for a malformed call,
+ *   or one past the admission limits (the message names the limit, e.g. `max_depth`).
  * @throws {GuardError} GUARD_POLICY_FAILED, GUARD_REDACTION_FAILED, GUARD_LEDGER_UNAVAILABLE: nothing ran.
  * @throws {ToolDeniedError} TOOL_DENIED (from `execute` and wrapped functions) with the policy's reasons.
  * @example
@@ -55,7 +54,14 @@ export function createGuard(options: GuardOptions): Guard {
   const logger = options.logger ?? silentLogger
   const timeoutMs = options.approvals?.timeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS
   const pollMs = options.approvals?.pollMs ?? DEFAULT_POLL_MS
-  const maxArgumentBytes = options.maxArgumentBytes ?? DEFAULT_MAX_ARGUMENT_BYTES
+  const limits: AdmissionLimits = {
+    maxDepth: options.admission?.maxDepth ?? DEFAULT_ADMISSION_LIMITS.maxDepth,
+    maxNodes: options.admission?.maxNodes ?? DEFAULT_ADMISSION_LIMITS.maxNodes,
+    maxArgumentBytes:
+      options.admission?.maxArgumentBytes ??
+      options.maxArgumentBytes ??
+      DEFAULT_ADMISSION_LIMITS.maxArgumentBytes,
+  }
   // Free text that never went through a decision (tool errors, approval comments) is checked by
   // the policy's detectors and the decision's redaction markers before it is stored.
   const texts = createFreeTextScrubber({ policy, ledger, chain, redactionKey: options.redactionKey, logger })
@@ -70,6 +76,12 @@ export function createGuard(options: GuardOptions): Guard {
         throw new GuardError('GUARD_ALREADY_RECORDED', `${type} already recorded: ${error.message}`, {
           cause: error,
         })
+      // Admitted, but past what this ledger stores (its body limits are lower than the admission
+      // limits): bad input for this deployment, not an outage.
+      if (error instanceof LedgerError && error.code === 'LEDGER_BODY_INVALID')
+        throw new ValidationError(`tool call cannot be recorded: ${error.message}`, [
+          { path: '(body)', message: error.message },
+        ])
       throw new GuardError('GUARD_LEDGER_UNAVAILABLE', `cannot record ${type}: ${describeError(error)}`, {
         cause: error,
       })
@@ -87,33 +99,21 @@ export function createGuard(options: GuardOptions): Guard {
   }
 
   const validate = (raw: unknown): ToolCallInput => {
-    const input = parseWith(toolCallInputSchema, raw, 'tool call')
-    // Arguments come from a model and are attacker-controlled: they must be plain JSON (what the
-    // ledger can hash) and small enough, before anything evaluates them.
-    // canonicalBody is the ledger's own admission check (JSON object, no NaN, no U+0000), so a call
-    // the ledger could not store is refused here as bad input, not later as a ledger outage.
-    let text: string
-    try {
-      text = canonicalBody(input.arguments)
-    } catch (error) {
-      throw new ValidationError(`tool call arguments cannot be recorded: ${describeError(error)}`, [
-        { path: 'arguments', message: 'not representable in the ledger' },
-      ])
-    }
-    if (Buffer.byteLength(text) > maxArgumentBytes)
-      throw new ValidationError(
-        `tool call arguments exceed ${maxArgumentBytes} bytes`,
-        [{ path: 'arguments', message: 'too large' }],
-        'PAYLOAD_TOO_LARGE',
-      )
+    // Everything in a tool call is attacker-controlled (often model-generated): bounded, plain JSON the
+    // ledger can store, before anything parses or evaluates it. A call the ledger could not store is
+    // refused here as bad input, not later as a ledger outage.
+    admitToolCall(raw, limits)
+    // Validated once: the engine recognises this object and does not check it again.
+    const input = parseToolCallInput(raw)
+    assertArgumentBytes(input.arguments, limits.maxArgumentBytes)
     return input
   }
 
   const decide: Guard['decide'] = async (raw, opts = {}) => {
     const validated = validate(raw)
-    let evaluation: ReturnType<typeof policy.evaluate>
+    let evaluation: PolicyEvaluation
     try {
-      evaluation = policy.evaluate(validated)
+      evaluation = await policy.evaluate(validated)
     } catch (error) {
       throw new GuardError('GUARD_POLICY_FAILED', `policy evaluation failed: ${describeError(error)}`, {
         cause: error,
@@ -273,6 +273,7 @@ export function createGuard(options: GuardOptions): Guard {
 
   const guard: Guard = {
     chain,
+    admit: (raw) => admitToolCall(raw, limits),
     approvals,
     check,
     execute,

@@ -1,9 +1,14 @@
 import { type FSWatcher, watch } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
 import { type Clock, describeError, type Logger, silentLogger, systemClock } from '../shared/index.js'
+import {
+  type BudgetedEvaluator,
+  createBudgetedEvaluator,
+  type EvaluationBudget,
+  resolveBudget,
+} from './budgeted-evaluator.js'
 import { readBundle } from './bundle-loader.js'
 import { PolicyError } from './errors.js'
-import { createEvaluator, type Evaluator } from './evaluator.js'
 import type { BundleInfo, PolicyEngine, PolicyEvaluation } from './policy.types.js'
 
 /** What one reload attempt did. On failure the previous bundle (`bundle`) stays in force. */
@@ -37,6 +42,30 @@ export interface LoadPolicyEngineOptions {
   logger?: Logger
   /** Source of `context.time` and `loadedAt` (default: the system clock). */
   clock?: Clock
+  /**
+   * Deadline of one evaluation, ms (default 250). An evaluation still running at its deadline is
+   * denied with rule `arbiter.policy_error` and its worker thread is terminated and replaced.
+   */
+  evaluationTimeoutMs?: number
+  /** Evaluation worker threads (default: the number of available cores, at least 1). */
+  workers?: number
+  /** Cap on each worker's WebAssembly memory, MiB (default 128); past it the evaluation fails (deny). */
+  maxMemoryMiB?: number
+  /**
+   * How long a caller polls for its result before it waits asynchronously, µs (default 250; 0 on a
+   * single core). Polling saves the ~30 µs of waking a sleeping thread on every decision; it is
+   * bounded, so no input holds the event loop longer.
+   */
+  busyWaitMicros?: number
+}
+
+function budgetOf(options: LoadPolicyEngineOptions): EvaluationBudget {
+  return resolveBudget({
+    ...(options.evaluationTimeoutMs !== undefined ? { timeoutMs: options.evaluationTimeoutMs } : {}),
+    ...(options.workers !== undefined ? { workers: options.workers } : {}),
+    ...(options.maxMemoryMiB !== undefined ? { maxMemoryMiB: options.maxMemoryMiB } : {}),
+    ...(options.busyWaitMicros !== undefined ? { busyWaitMicros: options.busyWaitMicros } : {}),
+  })
 }
 
 function toPolicyError(error: unknown): PolicyError {
@@ -48,26 +77,34 @@ function toPolicyError(error: unknown): PolicyError {
 
 /**
  * Loads the bundle at `bundlePath` into a policy engine, optionally hot-reloading it when the file changes.
- * A valid new bundle replaces the old one atomically; an invalid one is logged and rejected, and the last
- * good bundle stays in force. Evaluation is synchronous, so a swap can never land in the middle of an
- * evaluation: each `evaluate` call reads the current evaluator once and runs to completion on it.
+ * Evaluations run in worker threads under a deadline (see {@link LoadPolicyEngineOptions}), so no input
+ * and no policy can hold the caller's event loop. A valid new bundle gets its own workers and then
+ * replaces the old one atomically; an invalid one is logged and rejected, and the last good bundle stays
+ * in force. Each `evaluate` call picks the current bundle once and runs wholly on it (the old bundle's
+ * workers finish what they hold before they stop), and reports that bundle.
  *
  * @throws {PolicyError} POLICY_BUNDLE_UNREADABLE, POLICY_BUNDLE_INVALID, POLICY_WASM_INVALID or
- *   POLICY_UNSUPPORTED_BUILTIN when the initial bundle cannot be used (there is no last good one).
+ *   POLICY_UNSUPPORTED_BUILTIN when the initial bundle cannot be used (there is no last good one);
+ *   POLICY_BUDGET_INVALID for an out-of-range budget option.
  * @example
  * const engine = await loadPolicyEngine({ bundlePath: 'build/bundle.tar.gz', watch: true, logger })
  * engine.onReload((e) => e.ok && recordPolicyLoaded(e.bundle))
- * const { decision, bundle } = engine.evaluate(toolCall)
+ * const { decision, bundle } = await engine.evaluate(toolCall)
  * await engine.close()
  */
 export async function loadPolicyEngine(options: LoadPolicyEngineOptions): Promise<ReloadablePolicyEngine> {
   const bundlePath = resolve(options.bundlePath)
   const logger = options.logger ?? silentLogger
   const clock = options.clock ?? systemClock
-  const build = async (): Promise<Evaluator> =>
-    createEvaluator(await readBundle(bundlePath), { clock, logger })
+  const budget = budgetOf(options)
+  const build = async (unless?: string): Promise<BudgetedEvaluator | null> => {
+    const contents = await readBundle(bundlePath)
+    // Same bytes as the bundle in force: no need to start workers for it.
+    if (contents.sha256 === unless) return null
+    return createBudgetedEvaluator(contents, { clock, logger, budget })
+  }
 
-  let current = await build()
+  let current = (await build()) as BudgetedEvaluator
   logger.info(
     { path: bundlePath, revision: current.bundle.revision, sha256: current.bundle.sha256 },
     'policy bundle loaded',
@@ -89,9 +126,9 @@ export async function loadPolicyEngine(options: LoadPolicyEngineOptions): Promis
   }
 
   const attempt = async (): Promise<ReloadEvent> => {
-    let next: Evaluator
+    let next: BudgetedEvaluator | null
     try {
-      next = await build()
+      next = closed ? null : await build(current.bundle.sha256)
     } catch (error) {
       const rejected = toPolicyError(error)
       logger.error(
@@ -102,10 +139,15 @@ export async function loadPolicyEngine(options: LoadPolicyEngineOptions): Promis
       notify(event)
       return event
     }
-    if (next.bundle.sha256 === current.bundle.sha256)
+    if (next === null || closed) {
+      void next?.close()
       return { ok: true, changed: false, bundle: current.bundle, previous: current.bundle }
-    const previous = current.bundle
+    }
+    const replaced = current
+    const previous = replaced.bundle
     current = next // the atomic swap: one reference assignment
+    // Evaluations already handed to the old workers finish there (each reports the old bundle).
+    void replaced.close()
     logger.info(
       { path: bundlePath, revision: next.bundle.revision, sha256: next.bundle.sha256 },
       'policy bundle reloaded',
@@ -144,7 +186,7 @@ export async function loadPolicyEngine(options: LoadPolicyEngineOptions): Promis
     get bundle(): BundleInfo {
       return current.bundle
     },
-    evaluate(input: unknown): PolicyEvaluation {
+    evaluate(input: unknown): Promise<PolicyEvaluation> {
       return current.evaluate(input)
     },
     scanTexts(texts) {
@@ -161,6 +203,7 @@ export async function loadPolicyEngine(options: LoadPolicyEngineOptions): Promis
       watcher?.close()
       await queue.catch(() => undefined)
       listeners.clear()
+      await current.close()
     },
   }
 }

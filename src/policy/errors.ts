@@ -16,6 +16,8 @@ export type PolicyErrorCode =
   | 'POLICY_BUILD_FAILED'
   /** The bundle has no `arbiter/scan` entry point, or scanning text with it failed. */
   | 'POLICY_SCAN_FAILED'
+  /** An evaluation budget option (deadline, workers, memory cap) is out of range. */
+  | 'POLICY_BUDGET_INVALID'
 
 /** A policy bundle, the OPA toolchain or the WASM runtime failed; `code` says which. */
 export class PolicyError extends ArbiterError<PolicyErrorCode> {}

@@ -1,4 +1,12 @@
 // Front door of the policy module: bundle building (OPA toolchain), loading and evaluation.
+
+export {
+  type BudgetedEvaluator,
+  createBudgetedEvaluator,
+  DEFAULT_EVALUATION_TIMEOUT_MS,
+  type EvaluationBudget,
+  resolveBudget,
+} from './budgeted-evaluator.js'
 export {
   type BuildBundleOptions,
   type BuiltBundle,
@@ -15,7 +23,8 @@ export {
   type ReloadEvent,
 } from './engine.js'
 export { PolicyError, type PolicyErrorCode } from './errors.js'
-export { createEvaluator, type Evaluator, HOST_BUILTINS } from './evaluator.js'
+export { parseToolCallInput } from './evaluation-input.js'
+export { createEvaluator, type Evaluator } from './evaluator.js'
 export {
   type BundleManifest,
   bundleManifestSchema,
@@ -40,3 +49,4 @@ export {
 } from './policy.types.js'
 export { type PolicyCheckStep, type PolicyTestReport, testPolicies } from './policy-tester.js'
 export { computePolicyRevision, treeHash } from './revision.js'
+export { DEFAULT_MAX_MEMORY_MIB, HOST_BUILTINS } from './wasm-policy.js'

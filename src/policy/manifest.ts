@@ -11,6 +11,13 @@ export const DECISION_ENTRYPOINT = 'arbiter/decision'
 export const SCAN_ENTRYPOINT = 'arbiter/scan'
 
 /**
+ * Every entry point an evaluation worker can be asked to run, by index (the index travels in the
+ * worker channel's header). Index 0 is the decision; a bundle may lack the others, which then fail
+ * that one evaluation, not the bundle.
+ */
+export const EVALUATION_ENTRYPOINTS: readonly string[] = [DECISION_ENTRYPOINT, SCAN_ENTRYPOINT]
+
+/**
  * The parts of an OPA bundle `.manifest` Arbiter relies on. Unknown fields are allowed (OPA adds
  * `rego_version`, `metadata`…); the ones below must be present and well-formed.
  */

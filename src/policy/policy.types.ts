@@ -119,17 +119,19 @@ export interface TextFinding {
 }
 
 /**
- * Evaluates tool calls against the loaded bundle. Never throws for bad input or a failing policy:
- * those become deny decisions with rule `arbiter.invalid_input` / `arbiter.policy_error`.
+ * Evaluates tool calls against the loaded bundle. Never rejects for bad input, a failing policy or
+ * one that overruns its deadline: those become deny decisions with rule `arbiter.invalid_input` /
+ * `arbiter.policy_error`.
  */
 export interface PolicyEngine {
-  evaluate(input: unknown): PolicyEvaluation
+  evaluate(input: unknown): Promise<PolicyEvaluation>
   /**
    * Applies the bundle's detectors (entry point `arbiter/scan`) to free texts that never went through
-   * a decision (tool errors, approval comments) and returns every flagged substring.
-   * @throws {PolicyError} POLICY_SCAN_FAILED when the bundle has no `arbiter/scan` or it fails.
+   * a decision (tool errors, approval comments) and returns every flagged substring. Runs in the
+   * evaluation workers under the same deadline as decisions.
+   * @throws {PolicyError} POLICY_SCAN_FAILED when the bundle has no `arbiter/scan`, it fails or times out.
    */
-  scanTexts(texts: readonly string[]): readonly TextFinding[]
+  scanTexts(texts: readonly string[]): Promise<readonly TextFinding[]>
   readonly bundle: BundleInfo
   close(): Promise<void>
 }

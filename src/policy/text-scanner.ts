@@ -1,9 +1,8 @@
-import type { LoadedPolicy } from '@open-policy-agent/opa-wasm'
 import { z } from 'zod'
-import { describeError } from '../shared/index.js'
 import { PolicyError } from './errors.js'
-import { SCAN_ENTRYPOINT } from './manifest.js'
+import { EVALUATION_ENTRYPOINTS, SCAN_ENTRYPOINT } from './manifest.js'
 import type { TextFinding } from './policy.types.js'
+import type { PoolOutcome } from './worker-pool.js'
 
 const resultSetSchema = z
   .array(
@@ -17,37 +16,37 @@ const resultSetSchema = z
   )
   .length(1)
 
-/** Scans free texts with a bundle's detectors; see {@link PolicyEngine.scanTexts}. @internal */
-export type TextScanner = (texts: readonly string[]) => readonly TextFinding[]
+/** Index of `arbiter/scan` in the worker channel's entry point table. @internal */
+export const SCAN_ENTRYPOINT_INDEX = EVALUATION_ENTRYPOINTS.indexOf(SCAN_ENTRYPOINT)
 
 /**
- * Builds the scanner for one loaded bundle: evaluates the `arbiter/scan` entry point with
- * `{"texts": [...]}`. Findings that do not occur in the text they name are dropped (the policy is
- * trusted to detect, not to invent text). A bundle without the entry point gets a scanner that throws,
- * so callers can fail closed (withhold the text) rather than store it unchecked.
+ * Scans free texts with a bundle's detectors (see {@link PolicyEngine.scanTexts}): evaluates the
+ * `arbiter/scan` entry point with `{"texts": [...]}` through `run` (the bundle's worker pool, under its
+ * deadline). Findings that do not occur in the text they name are dropped (the policy is trusted to
+ * detect, not to invent text). Any failure — no such entry point, an error, the deadline — throws, so
+ * callers fail closed (withhold the text) rather than store it unchecked.
  *
- * @throws {PolicyError} POLICY_SCAN_FAILED (from the scanner) when the entry point is missing or fails.
+ * @throws {PolicyError} POLICY_SCAN_FAILED
  * @internal
  */
-export function createTextScanner(policy: LoadedPolicy): TextScanner {
-  const entrypoint = (policy.entrypoints as Record<string, number>)[SCAN_ENTRYPOINT]
-  return (texts) => {
-    if (entrypoint === undefined)
-      throw new PolicyError('POLICY_SCAN_FAILED', `policy bundle has no ${SCAN_ENTRYPOINT} entry point`)
-    if (texts.length === 0) return []
-    let resultSet: unknown
-    try {
-      resultSet = policy.evaluate({ texts }, entrypoint)
-    } catch (error) {
-      throw new PolicyError('POLICY_SCAN_FAILED', `${SCAN_ENTRYPOINT} failed: ${describeError(error)}`, {
-        cause: error,
-      })
-    }
-    const parsed = resultSetSchema.safeParse(resultSet)
-    if (!parsed.success)
-      throw new PolicyError('POLICY_SCAN_FAILED', `${SCAN_ENTRYPOINT} returned no {findings} result`)
-    return parsed.data[0]!.result.findings.filter(
-      (f) => f.match.length > 0 && texts[f.text]?.includes(f.match) === true,
-    )
+export async function scanTexts(
+  texts: readonly string[],
+  run: (input: string, entrypoint: number) => PoolOutcome | Promise<PoolOutcome>,
+): Promise<readonly TextFinding[]> {
+  if (texts.length === 0) return []
+  const outcome = await run(JSON.stringify({ texts }), SCAN_ENTRYPOINT_INDEX)
+  if (outcome.kind !== 'ok')
+    throw new PolicyError('POLICY_SCAN_FAILED', `${SCAN_ENTRYPOINT} failed: ${outcome.message}`)
+  let resultSet: unknown
+  try {
+    resultSet = JSON.parse(outcome.resultSet)
+  } catch {
+    resultSet = undefined
   }
+  const parsed = resultSetSchema.safeParse(resultSet)
+  if (!parsed.success)
+    throw new PolicyError('POLICY_SCAN_FAILED', `${SCAN_ENTRYPOINT} returned no {findings} result`)
+  return parsed.data[0]!.result.findings.filter(
+    (f) => f.match.length > 0 && texts[f.text]?.includes(f.match) === true,
+  )
 }

@@ -8,7 +8,14 @@ import { HttpError } from './http-errors.js'
 /** The guard as the sidecar API uses it (the real guard fits as is). */
 export type SidecarGuard = Pick<
   Guard,
-  'chain' | 'decide' | 'requestApproval' | 'awaitApproval' | 'resumeApproval' | 'recordOutcome' | 'approvals'
+  | 'chain'
+  | 'admit'
+  | 'decide'
+  | 'requestApproval'
+  | 'awaitApproval'
+  | 'resumeApproval'
+  | 'recordOutcome'
+  | 'approvals'
 >
 
 /** What the decision API answers, for POST and GET alike. */

@@ -16,6 +16,8 @@ describe('loadConfig', () => {
         bundlePath: DEFAULT_BUNDLE_PATH,
         checkpoint: { everyEntries: 1000, everyMs: 60_000 },
         logLevel: 'info',
+        admission: {},
+        evaluation: {},
       })
     })
   })
@@ -31,6 +33,11 @@ describe('loadConfig', () => {
       ARBITER_CHECKPOINT_EVERY: '10',
       ARBITER_CHECKPOINT_INTERVAL_MS: '0',
       ARBITER_LOG_LEVEL: 'debug',
+      ARBITER_MAX_ARGUMENT_DEPTH: '40',
+      ARBITER_MAX_ARGUMENT_NODES: '20000',
+      ARBITER_EVAL_TIMEOUT_MS: '500',
+      ARBITER_EVAL_WORKERS: '3',
+      ARBITER_EVAL_MAX_MEMORY_MB: '64',
     }
 
     it('reads every variable of the environment, paths made absolute', () => {
@@ -43,6 +50,8 @@ describe('loadConfig', () => {
         anchorDir: '/env/anchors',
         checkpoint: { everyEntries: 10, everyMs: 0 },
         logLevel: 'debug',
+        admission: { maxDepth: 40, maxNodes: 20_000 },
+        evaluation: { evaluationTimeoutMs: 500, workers: 3, maxMemoryMiB: 64 },
       })
       expect(Object.keys(env).sort()).toEqual([...CONFIG_ENV_VARS].sort())
     })

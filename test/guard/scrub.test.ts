@@ -68,7 +68,7 @@ describe('the decision entry', () => {
       expect((body.input as { arguments: unknown }).arguments).toEqual({
         redacted: expect.stringMatching(/^hmac/),
       })
-      expect(() => broken.scanTexts(['x'])).toThrowWithCode('POLICY_SCAN_FAILED')
+      await expect(broken.scanTexts(['x'])).rejects.toThrowWithCode('POLICY_SCAN_FAILED')
     } finally {
       await broken.close()
     }

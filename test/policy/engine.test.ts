@@ -41,7 +41,7 @@ describe('loadPolicyEngine', () => {
     let engine: ReloadablePolicyEngine
     const clock = new FixedClock(MARKET_OPEN)
     beforeAll(async () => {
-      engine = await loadPolicyEngine({ bundlePath: shipped.path, clock })
+      engine = await loadPolicyEngine({ bundlePath: shipped.path, clock, evaluationTimeoutMs: 10_000 })
     })
     afterAll(() => engine.close())
 
@@ -52,8 +52,8 @@ describe('loadPolicyEngine', () => {
       expect(engine.bundle.loadedAt).toEqual(MARKET_OPEN)
     })
 
-    it('allows an allowlisted call and stamps the evaluation', () => {
-      const evaluation = engine.evaluate(transfer(500))
+    it('allows an allowlisted call and stamps the evaluation', async () => {
+      const evaluation = await engine.evaluate(transfer(500))
       expect(evaluation.decision).toEqual({
         action: 'allow',
         reasons: [
@@ -69,22 +69,22 @@ describe('loadPolicyEngine', () => {
       expect(evaluation.durationUs).toBeGreaterThan(0)
     })
 
-    it('requires approval with roles and count from the rule', () => {
-      const { decision } = engine.evaluate(transfer(50_000))
+    it('requires approval with roles and count from the rule', async () => {
+      const { decision } = await engine.evaluate(transfer(50_000))
       expect(decision.action).toBe('require_approval')
       expect(decision.approval).toEqual({ roles: ['payments_officer'], count: 1 })
       expect(decision.reasons.map((r) => r.rule)).toEqual(['fintech.four_eyes'])
     })
 
-    it('denies, and deny beats require_approval', () => {
-      const { decision } = engine.evaluate(transfer(50_000, 'Volga Maritime Trading'))
+    it('denies, and deny beats require_approval', async () => {
+      const { decision } = await engine.evaluate(transfer(50_000, 'Volga Maritime Trading'))
       expect(decision.action).toBe('deny')
       expect(decision.approval).toBeUndefined()
       expect(decision.reasons.map((r) => r.rule)).toEqual(['fintech.sanctioned_counterparty'])
     })
 
-    it('denies by default what no rule allows', () => {
-      const { decision } = engine.evaluate(toolCall('shell.exec', { cmd: 'rm -rf /' }))
+    it('denies by default what no rule allows', async () => {
+      const { decision } = await engine.evaluate(toolCall('shell.exec', { cmd: 'rm -rf /' }))
       expect(decision).toEqual({
         action: 'deny',
         reasons: [
@@ -95,7 +95,7 @@ describe('loadPolicyEngine', () => {
       })
     })
 
-    it('sets context.time from its clock, overwriting the caller', () => {
+    it('sets context.time from its clock, overwriting the caller', async () => {
       const call = toolCall(
         'trading.place_order',
         { symbol: 'MSFT', side: 'buy', quantity: 5 },
@@ -104,13 +104,15 @@ describe('loadPolicyEngine', () => {
           context: { time: '2026-11-28T15:00:00.000Z', channel: 'chat' },
         },
       )
-      const evaluation = engine.evaluate(call)
+      const evaluation = await engine.evaluate(call)
       expect(evaluation.input?.context).toEqual({ time: '2026-11-25T15:00:00.000Z', channel: 'chat' })
       expect(evaluation.decision.action).toBe('allow')
       expect(call.context).toEqual({ time: '2026-11-28T15:00:00.000Z', channel: 'chat' }) // caller's object untouched
       clock.set(new Date('2026-11-28T15:00:00.000Z')) // a Saturday
       try {
-        expect(engine.evaluate(call).decision.reasons.map((r) => r.rule)).toEqual(['fintech.trading_hours'])
+        expect((await engine.evaluate(call)).decision.reasons.map((r) => r.rule)).toEqual([
+          'fintech.trading_hours',
+        ])
       } finally {
         clock.set(MARKET_OPEN)
       }
@@ -124,8 +126,8 @@ describe('loadPolicyEngine', () => {
         ['unknown tool kind', { ...transfer(1), tool: { name: 'x', kind: 'shell' } }],
         ['arguments as an array', { ...transfer(1), arguments: [1, 2] }],
         ['an unknown top-level key', { ...transfer(1), extra: true }],
-      ])('denies %s with arbiter.invalid_input and no input', (_name, input) => {
-        const evaluation = engine.evaluate(input)
+      ])('denies %s with arbiter.invalid_input and no input', async (_name, input) => {
+        const evaluation = await engine.evaluate(input)
         expect(evaluation.input).toBeNull()
         expect(evaluation.decision.action).toBe('deny')
         expect(evaluation.decision.reasons).toHaveLength(1)
@@ -133,14 +135,14 @@ describe('loadPolicyEngine', () => {
         expect(evaluation.decision.reasons[0]?.message).toMatch(/^input is not a valid tool call: /)
       })
 
-      it('lists every issue with its path', () => {
-        const { decision } = engine.evaluate({ ...transfer(1), tool: { name: '', kind: 'shell' } })
+      it('lists every issue with its path', async () => {
+        const { decision } = await engine.evaluate({ ...transfer(1), tool: { name: '', kind: 'shell' } })
         expect(decision.reasons[0]?.message).toContain('tool.name')
         expect(decision.reasons[0]?.message).toContain('tool.kind')
       })
 
-      it('denies arguments JSON cannot carry', () => {
-        const { decision } = engine.evaluate(toolCall('web.search', { query: 'q', n: 10n }))
+      it('denies arguments JSON cannot carry', async () => {
+        const { decision } = await engine.evaluate(toolCall('web.search', { query: 'q', n: 10n }))
         expect(decision.reasons[0]?.rule).toBe('arbiter.invalid_input')
         expect(decision.reasons[0]?.message).toMatch(/not JSON-serialisable/)
       })
@@ -150,13 +152,17 @@ describe('loadPolicyEngine', () => {
   describe('when the policy misbehaves', () => {
     let engine: ReloadablePolicyEngine
     beforeAll(async () => {
-      engine = await loadPolicyEngine({ bundlePath: broken.path, clock: new FixedClock(MARKET_OPEN) })
+      engine = await loadPolicyEngine({
+        bundlePath: broken.path,
+        clock: new FixedClock(MARKET_OPEN),
+        evaluationTimeoutMs: 10_000,
+      })
     })
     afterAll(() => engine.close())
     const call = (mode: string) => toolCall('any.tool', { mode })
 
-    it('passes a well-formed decision through (and the policy sees context.time)', () => {
-      expect(engine.evaluate(call('echo_time')).decision.reasons).toEqual([
+    it('passes a well-formed decision through (and the policy sees context.time)', async () => {
+      expect((await engine.evaluate(call('echo_time'))).decision.reasons).toEqual([
         { rule: 'fixture.echo_time', message: '2026-11-25T15:00:00.000Z' },
       ])
     })
@@ -167,8 +173,8 @@ describe('loadPolicyEngine', () => {
       ['deny_without_reason', /must carry at least one reason/],
       ['approval_without_roles', /must name approval roles and count/],
       ['conflict', /policy evaluation failed: .*conflict/],
-    ])('denies a %s result with arbiter.policy_error', (mode, message) => {
-      const evaluation = engine.evaluate(call(mode))
+    ])('denies a %s result with arbiter.policy_error', async (mode, message) => {
+      const evaluation = await engine.evaluate(call(mode))
       expect(evaluation.decision.action).toBe('deny')
       expect(evaluation.decision.reasons).toHaveLength(1)
       expect(evaluation.decision.reasons[0]?.rule).toBe('arbiter.policy_error')
@@ -176,9 +182,9 @@ describe('loadPolicyEngine', () => {
       expect(evaluation.input).not.toBeNull()
     })
 
-    it('keeps working after an evaluation error', () => {
-      engine.evaluate(call('conflict'))
-      expect(engine.evaluate(call('echo_time')).decision.action).toBe('allow')
+    it('keeps working after an evaluation error', async () => {
+      await engine.evaluate(call('conflict'))
+      expect((await engine.evaluate(call('echo_time'))).decision.action).toBe('allow')
     })
   })
 
@@ -213,7 +219,12 @@ describe('loadPolicyEngine', () => {
     beforeAll(async () => {
       live = join(dir, 'live', 'bundle.tar.gz')
       await buildShipped(join(dir, 'live'))
-      engine = await loadPolicyEngine({ bundlePath: live, watch: true, watchDebounceMs: 50 })
+      engine = await loadPolicyEngine({
+        bundlePath: live,
+        watch: true,
+        watchDebounceMs: 50,
+        evaluationTimeoutMs: 10_000,
+      })
       events = []
       engine.onReload((event) => events.push(event))
     })
@@ -242,7 +253,7 @@ describe('loadPolicyEngine', () => {
       })
       expect(event.ok && event.previous.revision).toBe('test-r1')
       expect(engine.bundle.revision).toBe('test-r2')
-      expect(engine.evaluate(toolCall('web.search', { query: 'q' })).bundle.sha256).toBe(next.sha256)
+      expect((await engine.evaluate(toolCall('web.search', { query: 'q' }))).bundle.sha256).toBe(next.sha256)
     })
 
     it('rejects a corrupted bundle and keeps the last good one', async () => {
@@ -256,7 +267,7 @@ describe('loadPolicyEngine', () => {
         expect(event.bundle).toBe(good)
       }
       expect(engine.bundle).toBe(good)
-      const evaluation = engine.evaluate(toolCall('web.search', { query: 'q' }))
+      const evaluation = await engine.evaluate(toolCall('web.search', { query: 'q' }))
       expect(evaluation.decision.action).toBe('allow')
       expect(evaluation.bundle.sha256).toBe(good.sha256)
     })
@@ -277,12 +288,15 @@ describe('loadPolicyEngine', () => {
       const staged = await buildShipped(join(dir, 'staging3'), 'test-r4')
       copyFileSync(staged.path, `${live}.tmp`)
       renameSync(`${live}.tmp`, live)
-      const reloading = engine.reload()
+      let reloaded = false
+      const reloading = engine.reload().then(() => {
+        reloaded = true
+      })
       const seen: string[] = []
-      const started = Date.now()
-      for (let i = 1; seen.at(-1) !== 'test-r4' && Date.now() - started < 10_000; i++) {
+      // Until the reload has settled (the new bundle starts its own workers first), and one call after.
+      for (let i = 1; !(reloaded && seen.at(-1) === 'test-r4'); i++) {
         const amount = (i % 30) * 1000
-        const evaluation = engine.evaluate(transfer(amount))
+        const evaluation = await engine.evaluate(transfer(amount))
         const expected = amount === 0 ? 'deny' : amount > 10_000 ? 'require_approval' : 'allow'
         expect(evaluation.decision.action).toBe(expected)
         seen.push(evaluation.bundle.revision)

@@ -11,7 +11,11 @@ const clock = new FixedClock(MARKET_OPEN)
 
 beforeAll(async () => {
   dir = makeTempDir()
-  engine = await loadPolicyEngine({ bundlePath: (await buildShipped(dir)).path, clock })
+  engine = await loadPolicyEngine({
+    bundlePath: (await buildShipped(dir)).path,
+    clock,
+    evaluationTimeoutMs: 10_000,
+  })
 })
 afterAll(async () => {
   await engine.close()
@@ -262,9 +266,9 @@ const cases: Record<string, Record<string, Case>> = {
 }
 
 describe.each(Object.entries(cases))('the %s pack', (_pack, table) => {
-  it.each(Object.entries(table))('%s', (_name, c) => {
+  it.each(Object.entries(table))('%s', async (_name, c) => {
     clock.set(c.at ? new Date(c.at) : MARKET_OPEN)
-    const { decision } = engine.evaluate(c.call)
+    const { decision } = await engine.evaluate(c.call)
     expect(decision.action).toBe(c.action)
     expect(rulesOf(decision)).toEqual(c.rules)
     for (const reason of decision.reasons) expect(reason.message.length).toBeGreaterThan(10)
@@ -278,8 +282,8 @@ describe.each(Object.entries(cases))('the %s pack', (_pack, table) => {
 })
 
 describe('arbiter/scan, the detectors over free text', () => {
-  it('returns every flagged substring through the compiled WASM', () => {
-    const findings = engine.scanTexts([
+  it('returns every flagged substring through the compiled WASM (in the evaluation workers)', async () => {
+    const findings = await engine.scanTexts([
       'declined: account 4401778812, ssn 078-05-1120',
       'no secrets',
       'token ghp_R4nd0mT0k3nV4lu3F0rT3st1ngAbCdEf12 leaked',
@@ -291,6 +295,6 @@ describe('arbiter/scan, the detectors over free text', () => {
     ]
     expect(findings).toHaveLength(expected.length)
     expect(findings).toEqual(expect.arrayContaining(expected))
-    expect(engine.scanTexts([])).toEqual([])
+    expect(await engine.scanTexts([])).toEqual([])
   })
 })

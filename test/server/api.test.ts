@@ -526,7 +526,9 @@ describe('approval waiting across a server restart', () => {
   it('a new server process settles a request the old one left open: one timeout, one not-run', async () => {
     const backend = await backendFactories[0]![1]()
     try {
-      const first = await startServerFixture(backend, { approvalTimeoutMs: 500 })
+      // Long enough for the second server (policy workers included) to start before the request
+      // expires: requests that expired while no server ran are not resumed.
+      const first = await startServerFixture(backend, { approvalTimeoutMs: 5_000 })
       const d = await json<DecisionJson>(
         await first.call('/v1/decisions', {
           method: 'POST',
@@ -537,7 +539,7 @@ describe('approval waiting across a server restart', () => {
       expect(d.status).toBe('pending')
       await first.close() // its waiter stops with it, before the request expires
 
-      const second = await startServerFixture(backend, { approvalTimeoutMs: 500 })
+      const second = await startServerFixture(backend, { approvalTimeoutMs: 5_000 })
       try {
         await expect
           .poll(
@@ -547,7 +549,7 @@ describe('approval waiting across a server restart', () => {
               }>(await second.call(`/v1/entries?decision_id=${d.decision_id}`, { key: second.keys.auditor }))
               return page.entries.map((e) => e.body.verdict ?? e.body.status ?? e.type).sort()
             },
-            { timeout: 10_000, interval: 100 },
+            { timeout: 20_000, interval: 100 },
           )
           .toEqual(['approval_request', 'decision', 'not_run', 'timeout'])
       } finally {

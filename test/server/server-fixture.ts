@@ -56,6 +56,9 @@ export async function startServerFixture(
       dataDir,
       bundlePath,
       redactionKey: randomBytes(32).toString('hex'),
+      // A generous deadline: these tests assert decisions, and a starved shared machine must not turn
+      // one into a timeout (the deadline itself is tested in test/policy and test/security).
+      evaluation: { evaluationTimeoutMs: 10_000 },
     },
     { env: {} },
   )

@@ -41,7 +41,9 @@ export async function openStore(backend: TestBackend): Promise<LedgerStore> {
 /** The real compiled policy bundle of the checkout (built once if missing). */
 export async function loadTestPolicy(): Promise<PolicyEngine> {
   if (!existsSync(DEFAULT_BUNDLE_PATH)) await buildBundle({ quiet: true })
-  return loadPolicyEngine({ bundlePath: DEFAULT_BUNDLE_PATH })
+  // A generous deadline: the suites using it assert decisions, and a starved shared machine must not
+  // turn one into a timeout (the deadline itself is tested in test/policy and test/security).
+  return loadPolicyEngine({ bundlePath: DEFAULT_BUNDLE_PATH, evaluationTimeoutMs: 10_000 })
 }
 
 /**
@@ -57,7 +59,7 @@ export async function loadBrokenPolicy(): Promise<PolicyEngine> {
   writeFileSync(join(dir, 'data.json'), '{}\n')
   const outPath = join(dir, 'bundle.tar.gz')
   await buildBundle({ policiesDir: dir, outPath, revision: 'broken-test', quiet: true })
-  return loadPolicyEngine({ bundlePath: outPath })
+  return loadPolicyEngine({ bundlePath: outPath, evaluationTimeoutMs: 10_000 })
 }
 
 export const redactionKey = randomBytes(32).toString('hex')

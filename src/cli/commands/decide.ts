@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
-import { loadPolicyEngine, PolicyError, toolCallInputSchema } from '../../policy/index.js'
-import { describeError, FixedClock, parseWith, systemClock, ValidationError } from '../../shared/index.js'
+import type { ArbiterConfig } from '../../app/index.js'
+import { admitToolCall, DEFAULT_ADMISSION_LIMITS } from '../../guard/index.js'
+import { loadPolicyEngine, PolicyError, parseToolCallInput, type ToolCallInput } from '../../policy/index.js'
+import { describeError, FixedClock, systemClock, ValidationError } from '../../shared/index.js'
 import { CliExit } from '../cli-exit.js'
 import { configFromFlags } from '../config.js'
 
@@ -25,6 +27,22 @@ async function readInput(source: string): Promise<string> {
   return Buffer.concat(chunks).toString('utf8')
 }
 
+/** The message on one line: pointers into hostile input may hold line breaks. */
+function oneLine(text: string): string {
+  return text.replace(/[\p{Cc}\u2028\u2029]/gu, ' ')
+}
+
+/** The same admission the guard applies (limits from the configuration), then the schema. */
+function admit(raw: unknown, limits: ArbiterConfig['admission']): ToolCallInput {
+  try {
+    admitToolCall(raw, { ...DEFAULT_ADMISSION_LIMITS, ...limits })
+    return parseToolCallInput(raw, 'tool call input')
+  } catch (error) {
+    if (error instanceof ValidationError) throw new CliExit(oneLine(error.message), 2)
+    throw error
+  }
+}
+
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/
 
 function parseTime(text: string): Date {
@@ -40,7 +58,8 @@ function parseTime(text: string): Date {
 /**
  * `arbiter decide --input <file|-> [--bundle <path>]`: evaluates one tool call and prints
  * `{"decision": …, "bundle": {"revision", "sha256"}}`. `--at` fixes `context.time` to re-evaluate a past
- * decision exactly. Exit 2 for unusable input, 3 for an unusable bundle.
+ * decision exactly. Exit 2 for unusable input (including input past the admission limits), 3 for an
+ * unusable bundle. A policy error or an evaluation past its deadline is a deny (`arbiter.policy_error`).
  */
 export function registerDecide(program: Command): void {
   program
@@ -58,19 +77,17 @@ export function registerDecide(program: Command): void {
       } catch (error) {
         throw new CliExit(`input is not valid JSON: ${describeError(error)}`, 2)
       }
-      try {
-        parseWith(toolCallInputSchema, raw, 'tool call input')
-      } catch (error) {
-        if (error instanceof ValidationError) throw new CliExit(error.message, 2)
-        throw error
-      }
-      const { bundlePath } = configFromFlags({ bundle: options.bundle })
-      const engine = await loadPolicyEngine({ bundlePath, clock }).catch((error: unknown) => {
+      const config = configFromFlags(options.bundle ? { bundle: options.bundle } : {})
+      const input = admit(raw, config.admission)
+      const { bundlePath } = config
+      // One evaluation needs one worker.
+      const budget = { workers: 1, ...config.evaluation }
+      const engine = await loadPolicyEngine({ bundlePath, clock, ...budget }).catch((error: unknown) => {
         if (error instanceof PolicyError) throw new CliExit(`${error.message} [${error.code}]`, 3)
         throw error
       })
       try {
-        const { decision, bundle } = engine.evaluate(raw)
+        const { decision, bundle } = await engine.evaluate(input)
         const out = { decision, bundle: { revision: bundle.revision, sha256: bundle.sha256 } }
         process.stdout.write(`${JSON.stringify(out)}\n`)
       } finally {

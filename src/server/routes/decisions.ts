@@ -25,7 +25,9 @@ export function registerDecisionRoutes(router: Router, deps: ServerDeps, sidecar
   router.post('/decisions', requirePermission('decide'), async (req, res) => {
     const started = performance.now()
     const key = principalOf(res)
-    // Agent and principal are checked against the key's binding (403); the guard validates the rest (400).
+    // Malformed input is refused first (400, whoever sends it); then agent and principal are checked
+    // against the key's binding (403); the guard validates the rest (400).
+    deps.guard.admit(req.body)
     const view = await sidecar.decide(bindToolCall(key, req.body), callerOf(key))
     deps.metrics.observeDecisionLatency((performance.now() - started) / 1000, view.decision.action)
     res.status(200).json(view)
