@@ -1,4 +1,5 @@
 import { composeServer, type ServerParts } from '../app/index.js'
+import type { VerifyChainOptions } from '../ledger/index.js'
 import type { ArbiterServer } from '../server/index.js'
 
 /** What `arbiter demo` prints after its sessions: where the UI is and keys to sign in with. */
@@ -32,9 +33,15 @@ async function listenWithFallback(server: ArbiterServer, port: number, host: str
  */
 export async function startDemoServer(
   arbiter: ServerParts,
-  options: { readonly port?: number; readonly host?: string } = {},
+  options: {
+    readonly port?: number
+    readonly host?: string
+    /** What the integrity page trusts (the demo pins its own signing key). */
+    readonly verification?: VerifyChainOptions
+  } = {},
 ): Promise<DemoServer> {
   const { server, keys } = composeServer(arbiter, {
+    ...(options.verification ? { verification: options.verification } : {}),
     // Long enough for a person to find the request in the UI.
     limits: { approvalTimeoutMs: 60 * 60_000 },
   })
@@ -94,8 +101,12 @@ export async function startDemoServer(
  * @example
  * await serveDemo(arbiter, (line) => process.stdout.write(`${line}\n`))
  */
-export async function serveDemo(arbiter: ServerParts, print: (line: string) => void): Promise<void> {
-  const demo = await startDemoServer(arbiter)
+export async function serveDemo(
+  arbiter: ServerParts,
+  print: (line: string) => void,
+  verification?: VerifyChainOptions,
+): Promise<void> {
+  const demo = await startDemoServer(arbiter, verification ? { verification } : {})
   print('')
   print(`compliance web UI: ${demo.url}/`)
   print(`  auditor key (read only):  ${demo.auditorKey}`)

@@ -2,10 +2,11 @@ import type { Command } from 'commander'
 import { createArbiter } from '../../app/index.js'
 import { runDemoSessions, serveDemo } from '../../demo/index.js'
 import type { Guard } from '../../guard/index.js'
-import { type KyselyLedgerStore, verifyLedger } from '../../ledger/index.js'
+import { type KyselyLedgerStore, type VerifyChainOptions, verifyLedger } from '../../ledger/index.js'
 import { SAMPLE_BUNDLE_PATH } from '../../policy/index.js'
 import { createLogger } from '../../shared/index.js'
 import { addDatabaseOptions, type ConfigFlags, configFromFlags } from '../config.js'
+import { resolveTrustedKeys } from '../trust-config.js'
 
 /** The demo writes to its own chain so repeated runs and real traffic stay apart. */
 export const DEMO_CHAIN = 'demo'
@@ -16,14 +17,18 @@ const print = (line: string) => process.stdout.write(`${line}\n`)
  * Runs the scripted sessions through `guard`, then verifies every chain of `ledger` and prints the
  * result. Returns whether the ledger verified. The serve part of `arbiter demo` starts after this.
  */
-export async function runDemoAndVerify(guard: Guard, ledger: KyselyLedgerStore): Promise<boolean> {
+export async function runDemoAndVerify(
+  guard: Guard,
+  ledger: KyselyLedgerStore,
+  verification: VerifyChainOptions = {},
+): Promise<boolean> {
   await runDemoSessions({ guard, print })
   print('')
   // Sign the head now, so the verification below also checks a checkpoint over this run.
   const checkpoint = await ledger.checkpointer?.checkpoint(guard.chain)
   if (checkpoint)
     print(`signed checkpoint: chain ${checkpoint.chain} seq ${checkpoint.seq} key ${checkpoint.key_id}`)
-  const reports = await verifyLedger(ledger)
+  const reports = await verifyLedger(ledger, verification)
   for (const r of reports)
     print(
       r.ok
@@ -57,10 +62,13 @@ export function registerDemo(program: Command): void {
         `arbiter demo: ${arbiter.database.kind} database, policy bundle ${arbiter.policy.bundle.revision}`,
       )
       print('')
-      const ok = await runDemoAndVerify(arbiter.guard, arbiter.ledger)
+      // A demo trusts its own signing key (generated in the data dir); verification still pins it, so
+      // a checkpoint signed by any other key fails, as in production with ARBITER_TRUSTED_KEYS.
+      const verification = { trustedKeys: resolveTrustedKeys({ allowGeneratedKeys: true }, config).keys }
+      const ok = await runDemoAndVerify(arbiter.guard, arbiter.ledger, verification)
       if (!ok) process.exitCode = 1
       // `--no-serve` stops here, for scripts and CI.
-      if (flags.serve) await serveDemo(arbiter, print)
+      if (flags.serve) await serveDemo(arbiter, print, verification)
     } finally {
       await arbiter.close()
     }
