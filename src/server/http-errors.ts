@@ -13,13 +13,11 @@ export type HttpErrorCode =
   | 'ENTRY_NOT_FOUND'
   | 'APPROVAL_NOT_FOUND'
   | 'CHAIN_NOT_FOUND'
-  | 'CONFLICT'
   | 'DECISION_PENDING'
   | 'DECISION_DENIED'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'RATE_LIMITED'
-  | 'NOT_READY'
   | 'INTERNAL'
 
 /** An error meant for an HTTP client; its `code` is looked up in {@link statusByCode}. */
@@ -45,7 +43,6 @@ export const statusByCode: Readonly<Record<string, number>> = {
   CHAIN_NOT_FOUND: 404,
   LEDGER_CHAIN_NOT_FOUND: 404,
   API_KEY_NOT_FOUND: 404,
-  CONFLICT: 409,
   // An outcome reported for a call that may not run (yet): the decision's state forbids it.
   DECISION_PENDING: 409,
   DECISION_DENIED: 409,
@@ -63,7 +60,6 @@ export const statusByCode: Readonly<Record<string, number>> = {
   GUARD_REDACTION_FAILED: 500,
   LEDGER_UNAVAILABLE: 503,
   GUARD_LEDGER_UNAVAILABLE: 503,
-  NOT_READY: 503,
 }
 
 /** HTTP status for an error code; unknown codes are server faults. */

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { create as createTar } from 'tar'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parseBundle, readBundle } from '../../src/policy/index.js'
+import { loadPolicyEngine, parseBundle, readBundle } from '../../src/policy/index.js'
 import { sha256Hex } from '../../src/shared/index.js'
 import { buildShipped, makeTempDir, removeDir } from './helpers.js'
 
@@ -122,5 +122,19 @@ describe('parseBundle', () => {
 describe('readBundle', () => {
   it('rejects a missing file with POLICY_BUNDLE_UNREADABLE', async () => {
     await expect(readBundle(join(dir, 'absent.tar.gz'))).rejects.toThrowWithCode('POLICY_BUNDLE_UNREADABLE')
+  })
+})
+
+describe('loadPolicyEngine on a bundle whose policy.wasm is unusable', () => {
+  it.each([
+    // The right magic number and version (what parseBundle checks), then bytes no section starts with.
+    ['a WebAssembly header over garbage', () => Buffer.concat([wasm.subarray(0, 8), Buffer.from('garbage')])],
+    ['a truncated module', () => wasm.subarray(0, wasm.length >> 1)],
+  ])('refuses %s with POLICY_WASM_INVALID', async (_what, bytes) => {
+    const path = join(dir, `bad-wasm-${Math.random().toString(36).slice(2)}.tar.gz`)
+    writeFileSync(path, await pack({ ...complete(), 'policy.wasm': bytes() }))
+    const loading = loadPolicyEngine({ bundlePath: path, workers: 1 })
+    await expect(loading).rejects.toThrowWithCode('POLICY_WASM_INVALID')
+    await expect(loading).rejects.toThrow(/policy\.wasm failed to load/)
   })
 })

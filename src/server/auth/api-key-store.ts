@@ -92,7 +92,17 @@ export function hashApiKey(secret: string): string {
 }
 
 // Rows are read back defensively: a hand-edited table must not grant a role that does not exist.
-const jsonStrings = z.preprocess((v) => (typeof v === 'string' ? JSON.parse(v) : v), z.array(z.string()))
+// A text that is not JSON stays a string, which the array schema then refuses: API_KEY_INVALID_ROW,
+// never a SyntaxError that the HTTP layer would report as a database outage.
+const jsonStrings = z.preprocess((v) => (typeof v === 'string' ? parseJsonOr(v) : v), z.array(z.string()))
+
+function parseJsonOr(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
 const rowSchema = z.object({
   id: z.string(),
   name: z.string(),
