@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { findUnknownOutcomes } from '../../src/guard/index.js'
 import { verifyChain } from '../../src/ledger/index.js'
 import { createPostgresBackend, postgresEnabled, type TestBackend } from '../support/backends.js'
-import { entriesOf, loadTestPolicy, openStore } from '../support/guard-harness.js'
+import { testBundles } from '../support/bundles.js'
+import { entriesOf, openStore } from '../support/guard-harness.js'
 
 const worker = fileURLToPath(new URL('./fixtures/crash-worker.ts', import.meta.url))
 const RUNS = 4
@@ -25,7 +26,7 @@ async function runAndKill(
 ): Promise<void> {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', worker, databaseUrl, markerPath, runId],
+    ['--import', 'tsx', worker, databaseUrl, markerPath, runId, testBundles().shipped],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -52,7 +53,6 @@ describe.skipIf(!postgresEnabled)('a guarded process killed at random points', (
   let backend: TestBackend
   let dir: string
   beforeAll(async () => {
-    await (await loadTestPolicy()).close() // makes sure the bundle is built before workers start
     backend = await createPostgresBackend()
     dir = mkdtempSync(join(tmpdir(), 'arbiter-crash-'))
   })

@@ -4,28 +4,23 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type BuiltBundle,
-  buildBundle,
   loadPolicyEngine,
   type ReloadablePolicyEngine,
   type ReloadEvent,
   resolveOpaBinary,
 } from '../../src/policy/index.js'
 import { FixedClock } from '../../src/shared/index.js'
+import { testBundles } from '../support/bundles.js'
 import { buildShipped, fixturePolicies, MARKET_OPEN, makeTempDir, removeDir, toolCall } from './helpers.js'
 
 let dir: string
 let shipped: BuiltBundle
-let broken: BuiltBundle
+let broken: { path: string }
 
 beforeAll(async () => {
   dir = makeTempDir()
   shipped = await buildShipped(dir)
-  broken = await buildBundle({
-    policiesDir: fixturePolicies('broken'),
-    outPath: join(dir, 'broken.tar.gz'),
-    revision: 'broken-r1',
-    quiet: true,
-  })
+  broken = { path: testBundles().broken }
 })
 afterAll(() => removeDir(dir))
 

@@ -5,8 +5,6 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { dataBytes } from '../../src/policy/evaluator.js'
 import {
-  type BuiltBundle,
-  buildBundle,
   createEvaluator,
   loadPolicyEngine,
   type PolicyEvaluation,
@@ -16,19 +14,15 @@ import {
 import { compileWasm } from '../../src/policy/wasm-policy.js'
 import { createEvaluationPool, type EvaluationPool } from '../../src/policy/worker-pool.js'
 import { FixedClock, silentLogger } from '../../src/shared/index.js'
-import { buildShipped, fixturePolicies, MARKET_OPEN, makeTempDir, removeDir, toolCall } from './helpers.js'
+import { testBundles } from '../support/bundles.js'
+import { buildShipped, MARKET_OPEN, makeTempDir, removeDir, toolCall } from './helpers.js'
 
 let dir: string
-let slow: BuiltBundle
+let slow: { path: string }
 
 beforeAll(async () => {
   dir = makeTempDir('arbiter-pool-')
-  slow = await buildBundle({
-    policiesDir: fixturePolicies('slow'),
-    outPath: join(dir, 'slow.tar.gz'),
-    revision: 'slow-r1',
-    quiet: true,
-  })
+  slow = { path: testBundles().slow }
 })
 afterAll(() => removeDir(dir))
 

@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type BuiltBundle, buildBundle, DEFAULT_BUNDLE_PATH } from '../../src/policy/index.js'
+import { type BuiltBundle, buildBundle } from '../../src/policy/index.js'
 import { fixturePolicies } from '../policy/helpers.js'
 import { backendFactories, type TestBackend } from '../support/backends.js'
+import { testBundles } from '../support/bundles.js'
 import { createKey, databaseFlags, type ServeChild, startServe } from '../support/serve-child.js'
 
 /** `depth` nested arrays around `leaf`; with `leaves`, each level also holds that many zeros. */
@@ -87,7 +88,7 @@ describe.each(backendFactories)('against arbiter serve on %s', (_name, createBac
     beforeAll(async () => {
       // A generous deadline: these cases are about admission, and one allowed call must not turn into a
       // timeout on a starved shared machine.
-      server = await startServe(['--bundle', DEFAULT_BUNDLE_PATH, ...databaseFlags(backend, dataDir)], {
+      server = await startServe(['--bundle', testBundles().shipped, ...databaseFlags(backend, dataDir)], {
         ARBITER_EVAL_TIMEOUT_MS: '10000',
       })
     })
@@ -245,7 +246,7 @@ describe('arbiter decide', () => {
   }
 
   it('refuses arguments 1,500 deep: exit 2 and one line naming the limit', () => {
-    const result = decide(call({ query: 'q', filter: nested(1_500) }), ['--bundle', DEFAULT_BUNDLE_PATH])
+    const result = decide(call({ query: 'q', filter: nested(1_500) }), ['--bundle', testBundles().shipped])
     expect(result.status).toBe(2)
     expect(result.stdout).toBe('')
     expect(result.stderr).toMatch(

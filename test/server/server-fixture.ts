@@ -2,16 +2,16 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll } from 'vitest'
 import { composeServer, createArbiter, loadConfig } from '../../src/app/index.js'
 import type { KyselyLedgerStore } from '../../src/ledger/index.js'
 import type { ServerLimits } from '../../src/server/index.js'
 import { type Logger, silentLogger } from '../../src/shared/index.js'
 import type { TestBackend } from '../support/backends.js'
+import { testBundles } from '../support/bundles.js'
 
-const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..')
-export const bundlePath = join(root, 'build', 'bundle.tar.gz')
+/** The shipped packs, compiled for this run (test/global-setup.ts), never a stale build/. */
+export const bundlePath = testBundles().shipped
 
 /** A real server on 127.0.0.1:0 over a real database, policy bundle and guard, with one key per role. */
 export interface ServerFixture {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach } from 'vitest'
@@ -10,13 +10,9 @@ import {
   type openDatabase,
   type VerifiableLedger,
 } from '../../src/ledger/index.js'
-import {
-  buildBundle,
-  DEFAULT_BUNDLE_PATH,
-  loadPolicyEngine,
-  type PolicyEngine,
-} from '../../src/policy/index.js'
+import { buildBundle, loadPolicyEngine, type PolicyEngine } from '../../src/policy/index.js'
 import { createPgliteBackend, openMigratedDatabase, type TestBackend } from './backends.js'
+import { testBundles } from './bundles.js'
 
 /** A migrated database of `backend` and a ledger over it. */
 export interface LedgerStore {
@@ -38,12 +34,11 @@ export async function openStore(backend: TestBackend): Promise<LedgerStore> {
   }
 }
 
-/** The real compiled policy bundle of the checkout (built once if missing). */
+/** The real compiled policy bundle of the checkout (built for this run by test/global-setup.ts). */
 export async function loadTestPolicy(): Promise<PolicyEngine> {
-  if (!existsSync(DEFAULT_BUNDLE_PATH)) await buildBundle({ quiet: true })
   // A generous deadline: the suites using it assert decisions, and a starved shared machine must not
   // turn one into a timeout (the deadline itself is tested in test/policy and test/security).
-  return loadPolicyEngine({ bundlePath: DEFAULT_BUNDLE_PATH, evaluationTimeoutMs: 10_000 })
+  return loadPolicyEngine({ bundlePath: testBundles().shipped, evaluationTimeoutMs: 10_000 })
 }
 
 /**
