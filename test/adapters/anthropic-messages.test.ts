@@ -6,6 +6,7 @@ import { fintechTools, lastToolResultText } from '../../src/demo/scenarios/finte
 import type { Guard } from '../../src/guard/index.js'
 import type { PolicyEngine } from '../../src/policy/index.js'
 import { type StandInServer, useStandIn } from '../support/anthropic-stand-in.js'
+import { defined, eventually } from '../support/eventually.js'
 import {
   contexts,
   entriesOf,
@@ -106,11 +107,9 @@ describe('runGuardedToolLoop', () => {
       context: contexts.officer,
       request,
     })
-    let approvalId: string | undefined
-    while (!approvalId) {
-      approvalId = (await guard.approvals.pending())[0]?.approvalId
-      await new Promise((resolve) => setTimeout(resolve, 10))
-    }
+    const approvalId = await eventually(
+      async () => defined((await guard.approvals.pending())[0], 'an approval request').approvalId,
+    )
     await expect(
       guard.approvals.approve(approvalId, { id: 'emp-204', roles: ['payments_officer'] }),
     ).rejects.toThrowWithCode('APPROVAL_FORBIDDEN')

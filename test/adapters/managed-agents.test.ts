@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import type { ConflictReport, SessionGuardOptions } from '../../src/adapters/managed-agents/index.js'
 import type { Guard } from '../../src/guard/index.js'
 import { type StandInServer, step, useStandIn } from '../support/anthropic-stand-in.js'
+import { defined, eventually } from '../support/eventually.js'
 import { entriesOf, type LedgerStore, usePgliteGuardEnvironment } from '../support/guard-harness.js'
 import {
   careSessionGuard,
@@ -218,7 +219,7 @@ describe('createSessionGuard', () => {
     )
     const session = standIn.session(sessionId)
     session.start()
-    while (!session.ids.get('a')) await new Promise((resolve) => setTimeout(resolve, 5))
+    await eventually(() => defined(session.ids.get('a'), 'tool use a'))
     // What the crashed process got done: the decision is in the ledger, no confirmation was sent.
     await guard.check(
       {
@@ -244,11 +245,11 @@ describe('createSessionGuard', () => {
   it('holds a confirmation until a compliance officer approves, then allows', async () => {
     const sessionId = standIn.createSession([statementMail(), step.awaitAction(), step.end('terminated')])
     const run = tellerSessionGuard(client, guard, sessionId).run()
-    let pending = await guard.approvals.pending()
-    while (pending.length === 0) {
-      await new Promise((resolve) => setTimeout(resolve, 10))
-      pending = await guard.approvals.pending()
-    }
+    const pending = await eventually(async () => {
+      const open = await guard.approvals.pending()
+      defined(open[0], 'an approval request')
+      return open
+    })
     expect(pending[0]).toMatchObject({ roles: ['compliance_officer'], requestedBy: 'emp-101' })
     expect(confirmations(standIn.session(sessionId).sent)).toEqual([])
     await guard.approvals.approve(pending[0]!.approvalId, { id: 'cco-1', roles: ['compliance_officer'] })
@@ -263,7 +264,13 @@ describe('createSessionGuard', () => {
       reconnect: { initialMs: 5, maxMs: 10, maxAttempts: 2 },
     })
     const running = sessionGuard.run()
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    // The guard reached the API once; then the API goes away for good.
+    await eventually(() =>
+      defined(
+        standIn.requests.find((r) => r.path.includes(sessionId)),
+        'a request',
+      ),
+    )
     await standIn.close()
     const error = await running.catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'SESSION_STREAM_FAILED' })

@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type StandInServer, startStandInServer, step } from '../support/anthropic-stand-in.js'
+import { defined, eventually } from '../support/eventually.js'
 
 // The stand-in is only useful if the real SDK accepts it and it rejects what the API rejects.
 let standIn: StandInServer
@@ -184,8 +185,7 @@ describe('stand-in session endpoints', () => {
     ])
     const session = standIn.session(sessionId)
     session.start()
-    while (!session.ids.get('t')) await new Promise((resolve) => setTimeout(resolve, 5))
-    const toolUseId = session.ids.get('t')!
+    const toolUseId = await eventually(() => defined(session.ids.get('t'), 'tool use t'))
     await expect(
       client.beta.sessions.events.send(sessionId, {
         events: [

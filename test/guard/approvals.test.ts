@@ -9,6 +9,7 @@ import {
 import type { PolicyEngine } from '../../src/policy/index.js'
 import { FixedClock } from '../../src/shared/index.js'
 import { backendFactories, createPgliteBackend, type TestBackend } from '../support/backends.js'
+import { defined, eventually } from '../support/eventually.js'
 import {
   contexts,
   entriesOf,
@@ -29,13 +30,8 @@ afterAll(async () => {
 })
 
 /** Waits until the guard has asked for approval and returns the request's id. */
-async function pendingApprovalId(desk: ApprovalDesk): Promise<string> {
-  for (let i = 0; i < 500; i++) {
-    const [pending] = await desk.pending()
-    if (pending) return pending.approvalId
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-  throw new Error('no approval request appeared')
+function pendingApprovalId(desk: ApprovalDesk): Promise<string> {
+  return eventually(async () => defined((await desk.pending())[0], 'an approval request').approvalId)
 }
 
 const officer2 = { id: 'emp-317', roles: ['payments_officer'] }
@@ -146,6 +142,8 @@ describe('approvals (pglite)', () => {
     expect((await guard.approvals.status(id))?.count).toBe(2)
     await guard.approvals.approve(id, officer2)
     await expect(guard.approvals.approve(id, officer2)).rejects.toThrowWithCode('APPROVAL_FORBIDDEN')
+    // A sleep on purpose: "did not run" can only be observed over time. Three of the guard's poll
+    // periods (pollMs 20) give it every chance to act wrongly on the first approval alone.
     await new Promise((resolve) => setTimeout(resolve, 60))
     expect(ran).toBe(false)
     const status = await guard.approvals.approve(id, treasurer)

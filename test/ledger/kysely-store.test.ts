@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Checkpointer, GENESIS_PREV, verifyChain } from '../../src/ledger/index.js'
 import { FixedClock } from '../../src/shared/index.js'
 import { backendFactories, type TestBackend } from '../support/backends.js'
+import { eventually } from '../support/eventually.js'
 import { type OpenLedger, openLedger } from './support.js'
 
 describe.each(backendFactories)('KyselyLedgerStore on %s', (_name, createBackend) => {
@@ -144,7 +145,10 @@ describe.each(backendFactories)('KyselyLedgerStore on %s', (_name, createBackend
       })
       const before = (await store.ledger.checkpoints('first')).length
       checkpointer.start()
-      await new Promise((resolve) => setTimeout(resolve, 400))
+      // Two ticks of the timer, however long the loaded machine takes to run them.
+      await eventually(async () =>
+        expect((await store.ledger.checkpoints('first')).length).toBeGreaterThanOrEqual(before + 2),
+      )
       await checkpointer.stop()
       const after = await store.ledger.checkpoints('first')
       expect(after.length).toBeGreaterThanOrEqual(before + 2)

@@ -8,6 +8,7 @@ import {
   type TestBackend,
   testServerUrl,
 } from '../support/backends.js'
+import { eventually } from '../support/eventually.js'
 import { type OpenLedger, openLedger } from './support.js'
 
 describe.skipIf(!postgresEnabled)('a database outage during append (postgres)', () => {
@@ -41,14 +42,18 @@ describe.skipIf(!postgresEnabled)('a database outage during append (postgres)', 
     })
     try {
       for (let round = 0; round < 5; round++) {
-        await new Promise((resolve) => setTimeout(resolve, 150))
+        // Appends are acknowledged again before each kill: every kill lands on a pool in use.
+        const ackedBefore = acked.length
+        await eventually(() => expect(acked.length).toBeGreaterThan(ackedBefore))
         // Kill every server process of this database: what a crash or failover looks like to the pool.
         await admin.query(
           'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
           [dbName],
         )
       }
-      await new Promise((resolve) => setTimeout(resolve, 300))
+      // And the pool recovers after the last kill.
+      const ackedAfterKills = acked.length
+      await eventually(() => expect(acked.length).toBeGreaterThan(ackedAfterKills))
     } finally {
       stop = true
       await Promise.all(lanes)

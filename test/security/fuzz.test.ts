@@ -2,7 +2,7 @@
 // deep nesting, lone surrogates, U+0000, integers past 2^53, wrong types, broken JSON, odd encodings,
 // forged paths, query strings and auth headers — hoping for a 5xx, a stalled server, a poisoned ledger
 // or an acknowledged decision that is not there afterwards. Bounded: a fixed number of inputs from a
-// logged seed, so a failure can be replayed with ARBITER_FUZZ_SEED.
+// logged seed, so a failure can be replayed with ARBITER_TEST_SEED.
 
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -12,9 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyChain } from '../../src/ledger/index.js'
 import { type ServerFixture, startServerFixture, transferCall } from '../server/server-fixture.js'
 import { backendFactories, type TestBackend } from '../support/backends.js'
+import { seededRandom } from '../support/seed.js'
 
 const INPUTS = Number(process.env.ARBITER_FUZZ_INPUTS ?? 2000)
-const SEED = Number(process.env.ARBITER_FUZZ_SEED ?? Date.now() % 2 ** 31)
+// ARBITER_TEST_SEED (or the older ARBITER_FUZZ_SEED) replays a run; the seed is logged either way.
+const SEED = seededRandom('security/fuzz', ['ARBITER_FUZZ_SEED']).seed
 const CONCURRENCY = 16
 
 /** A request as sent: method, path (with query), headers and a raw body. */
