@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { findUnknownOutcomes } from '../../src/guard/index.js'
 import { verifyChain } from '../../src/ledger/index.js'
 import { createPostgresBackend, postgresEnabled, type TestBackend } from '../support/backends.js'
@@ -16,6 +16,9 @@ const RUNS = 4
 // Where each worker is killed is drawn from a logged seed: a failure names it, and the same kill
 // points can be asked for again (the OS still schedules the processes, so a replay is close, not exact).
 const random = seededRandom('guard/crash')
+// Each run starts a process (tsx, the policy workers, a database pool) that may use its full 60 s
+// deadline on a loaded machine: the test's limit covers all of them.
+vi.setConfig({ testTimeout: RUNS * 75_000 })
 
 function markerLines(path: string): string[] {
   return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : []
@@ -66,50 +69,43 @@ describe.skipIf(!postgresEnabled)('a guarded process killed at random points', (
     rmSync(dir, { recursive: true, force: true })
   })
 
-  it(
-    'never leaves a tool execution without an earlier durable allow decision; the chain verifies',
-    async () => {
-      const markerPath = join(dir, 'executions.log')
-      for (let run = 0; run < RUNS; run++)
-        await runAndKill(backend.databaseUrl!, markerPath, String(run), 5 + random.below(40))
+  it('never leaves a tool execution without an earlier durable allow decision; the chain verifies', async () => {
+    const markerPath = join(dir, 'executions.log')
+    for (let run = 0; run < RUNS; run++)
+      await runAndKill(backend.databaseUrl!, markerPath, String(run), 5 + random.below(40))
 
-      const executed = markerLines(markerPath)
-      expect(executed.length, random.replay).toBeGreaterThanOrEqual(RUNS * 5)
-      const store = await openStore(backend)
-      try {
-        const entries = await entriesOf(store.ledger, 'default')
-        const decisionSeqByQuery = new Map<string, number>()
-        const outcomeSeqByDecision = new Map<string, number>()
-        for (const e of entries) {
-          const query = (e.body.input as { arguments?: { query?: string } } | undefined)?.arguments?.query
-          if (e.type === 'decision' && e.body.action === 'allow' && query)
-            decisionSeqByQuery.set(query, e.seq)
-          if (e.type === 'outcome') outcomeSeqByDecision.set(String(e.body.decision_id), e.seq)
-        }
-        // Every execution the marker file saw has its allow decision in the ledger.
-        const missing = executed.filter((q) => !decisionSeqByQuery.has(q))
-        expect(missing, random.replay).toEqual([])
-        // Executions happened in ledger order: the marker order matches the decisions' seq order.
-        const seqs = executed.map((q) => decisionSeqByQuery.get(q)!)
-        expect(
-          [...seqs].sort((a, b) => a - b),
-          random.replay,
-        ).toEqual(seqs)
-
-        const report = await verifyChain(store.ledger, 'default')
-        expect(report.ok, random.replay).toBe(true)
-        expect(report.entries, random.replay).toBe(entries.length)
-
-        // Each killed run leaves at most one decision whose outcome is unknown.
-        const unknown = await findUnknownOutcomes(store.ledger, { chain: 'default' })
-        expect(unknown.length, random.replay).toBeLessThanOrEqual(RUNS)
-        expect(decisionSeqByQuery.size - outcomeSeqByDecision.size, random.replay).toBe(unknown.length)
-      } finally {
-        await store.close()
+    const executed = markerLines(markerPath)
+    expect(executed.length, random.replay).toBeGreaterThanOrEqual(RUNS * 5)
+    const store = await openStore(backend)
+    try {
+      const entries = await entriesOf(store.ledger, 'default')
+      const decisionSeqByQuery = new Map<string, number>()
+      const outcomeSeqByDecision = new Map<string, number>()
+      for (const e of entries) {
+        const query = (e.body.input as { arguments?: { query?: string } } | undefined)?.arguments?.query
+        if (e.type === 'decision' && e.body.action === 'allow' && query) decisionSeqByQuery.set(query, e.seq)
+        if (e.type === 'outcome') outcomeSeqByDecision.set(String(e.body.decision_id), e.seq)
       }
-      // Each run starts a process (tsx, the policy workers, a database pool) that may take its full
-      // 60 s deadline on a loaded machine; the test's own limit covers all of them.
-    },
-    RUNS * 75_000,
-  )
+      // Every execution the marker file saw has its allow decision in the ledger.
+      const missing = executed.filter((q) => !decisionSeqByQuery.has(q))
+      expect(missing, random.replay).toEqual([])
+      // Executions happened in ledger order: the marker order matches the decisions' seq order.
+      const seqs = executed.map((q) => decisionSeqByQuery.get(q)!)
+      expect(
+        [...seqs].sort((a, b) => a - b),
+        random.replay,
+      ).toEqual(seqs)
+
+      const report = await verifyChain(store.ledger, 'default')
+      expect(report.ok, random.replay).toBe(true)
+      expect(report.entries, random.replay).toBe(entries.length)
+
+      // Each killed run leaves at most one decision whose outcome is unknown.
+      const unknown = await findUnknownOutcomes(store.ledger, { chain: 'default' })
+      expect(unknown.length, random.replay).toBeLessThanOrEqual(RUNS)
+      expect(decisionSeqByQuery.size - outcomeSeqByDecision.size, random.replay).toBe(unknown.length)
+    } finally {
+      await store.close()
+    }
+  })
 })
