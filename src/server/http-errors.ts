@@ -13,6 +13,7 @@ export type HttpErrorCode =
   | 'ENTRY_NOT_FOUND'
   | 'APPROVAL_NOT_FOUND'
   | 'CHAIN_NOT_FOUND'
+  | 'BUNDLE_NOT_FOUND'
   | 'CONFLICT'
   | 'DECISION_PENDING'
   | 'DECISION_DENIED'
@@ -43,6 +44,7 @@ export const statusByCode: Readonly<Record<string, number>> = {
   ENTRY_NOT_FOUND: 404,
   APPROVAL_NOT_FOUND: 404,
   CHAIN_NOT_FOUND: 404,
+  BUNDLE_NOT_FOUND: 404,
   LEDGER_CHAIN_NOT_FOUND: 404,
   API_KEY_NOT_FOUND: 404,
   CONFLICT: 409,
