@@ -21,7 +21,7 @@ const allowed: Record<string, readonly string[]> = {
   app: ['shared', 'guard', 'ledger', 'policy', 'entries', 'adapters', 'server', 'replay'],
   demo: ['shared', 'guard', 'ledger', 'policy', 'entries', 'adapters', 'server', 'app'],
   cli: ['shared', 'guard', 'ledger', 'policy', 'entries', 'adapters', 'server', 'demo', 'app', 'replay'],
-  '.': ['shared', 'guard', 'ledger', 'policy', 'entries', 'adapters', 'server', 'app'],
+  '.': ['shared', 'guard', 'ledger', 'policy', 'entries', 'adapters', 'server', 'app', 'replay'],
 }
 
 function tsFiles(dir: string): string[] {
