@@ -1,5 +1,5 @@
 import { type DecisionBody, decisionBodySchema } from '../entries/index.js'
-import type { Evaluator } from '../policy/index.js'
+import { type Evaluator, parseToolCallInput } from '../policy/index.js'
 import { classifyChange, ruleDelta, rulesOf, sameVerdict } from './classify.js'
 import type { NotReplayableReason, ReplaySelection, Verdict } from './replay.types.js'
 import type { Tally } from './tally.js'
@@ -134,7 +134,15 @@ export async function replayEntry(tally: Tally, entry: RecordedEntry, context: R
     return
   }
   tally.bundles[body.bundle.sha256] = original.bundle.revision
-  const again = decide(original, context.clock, body.input, at)
+  // Validated once for both evaluations (the engine recognises what parseToolCallInput returned); an
+  // input the schema refuses goes in as recorded, and both bundles answer it as the engine would.
+  let input: unknown = body.input
+  try {
+    input = parseToolCallInput(body.input, 'recorded input')
+  } catch {
+    // left as recorded
+  }
+  const again = decide(original, context.clock, input, at)
   if (!sameVerdict(recorded, again)) {
     notReplayable(
       'fidelity_mismatch',
@@ -143,7 +151,7 @@ export async function replayEntry(tally: Tally, entry: RecordedEntry, context: R
     return
   }
   tally.replayed += 1
-  const candidate = decide(context.candidate, context.clock, body.input, at)
+  const candidate = decide(context.candidate, context.clock, input, at)
   const kind = classifyChange(recorded, candidate)
   if (kind === null) {
     tally.unchanged += 1
