@@ -14,6 +14,7 @@ import { benchDecision } from './sections/decision.js'
 import { benchGuard } from './sections/guard.js'
 import { benchHostile } from './sections/hostile.js'
 import { benchMultiProcess } from './sections/multi-process.js'
+import { benchReplay } from './sections/replay.js'
 import { benchSidecar } from './sections/sidecar.js'
 import { benchVerify } from './sections/verify.js'
 
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
       verifyNodeOptions: options.verifyNodeOptions,
       bundle: options.bundlePath ?? 'built from policies/ for this run',
       multiProcessSeconds: options.multiProcessSeconds,
+      replayDecisions: options.replayDecisions,
       poolSize: options.poolSize,
       backends: [...options.backends],
       sections: [...options.sections],
@@ -160,6 +162,21 @@ async function main(): Promise<void> {
           // Migrate once up front so the four workers do not race on the schema.
           await (await openStore(location)).close()
           results.multiProcess = await benchMultiProcess(options, location)
+        } finally {
+          await dispose()
+        }
+      })
+    // Replay reads a ledger of recorded decisions from PostgreSQL (the shared store of a deployment).
+    if (options.sections.has('replay') && usePostgres)
+      await section('replay', 'postgres', async () => {
+        const { location, dispose } = await freshLocation(options, 'postgres', 'replay')
+        try {
+          const store = await openStore(location)
+          try {
+            results.replay = await benchReplay(options, store, location, bundlePath)
+          } finally {
+            await store.close()
+          }
         } finally {
           await dispose()
         }

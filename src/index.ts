@@ -146,12 +146,15 @@ export {
 // Ledger: storage, the hash chain, checkpoints, verification, export, redaction.
 export {
   type AppendRequest,
+  type ArchivedBundle,
+  type BundleArchive,
   type ChainHead,
   type ChainReport,
   type Checkpoint,
   Checkpointer,
   type CheckpointerOptions,
   type CreateLedgerOptions,
+  createBundleArchive,
   createLedger,
   createLedgerQueries,
   type DatabaseHandle,
@@ -187,6 +190,7 @@ export {
   type Decision,
   type DecisionAction,
   decisionSchema,
+  type LoadedBundle,
   type LoadPolicyEngineOptions,
   loadPolicyEngine,
   type PolicyEngine,
@@ -202,6 +206,23 @@ export {
   testPolicies,
   toolCallInputSchema,
 } from './policy/index.js'
+// Policy replay: recorded decisions re-evaluated under the bundle that made them and a candidate.
+export {
+  archiveSource,
+  type ChangeKind,
+  databaseBatches,
+  directorySource,
+  exportBatches,
+  formatReport,
+  loadCandidate,
+  ReplayError,
+  type ReplayErrorCode,
+  type ReplayReport,
+  type ReplaySelection,
+  type ReportFormat,
+  runReplay,
+  verifyExportFile,
+} from './replay/index.js'
 // HTTP server (decision sidecar, compliance API and UI).
 export {
   type ApiKeyStore,

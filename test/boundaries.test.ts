@@ -15,11 +15,13 @@ const allowed: Record<string, readonly string[]> = {
   guard: ['shared', 'policy', 'ledger', 'entries'],
   adapters: ['shared', 'guard'],
   server: ['shared', 'guard', 'ledger', 'policy', 'entries'],
+  // Policy replay: recorded decisions (ledger, entries) re-evaluated by bundles (policy).
+  replay: ['shared', 'ledger', 'policy', 'entries'],
   // The composition root: everything but the CLI (and the demo, which is built on it).
-  app: ['shared', 'guard', 'ledger', 'policy', 'entries', 'adapters', 'server'],
+  app: ['shared', 'guard', 'ledger', 'policy', 'entries', 'adapters', 'server', 'replay'],
   demo: ['shared', 'guard', 'ledger', 'policy', 'entries', 'adapters', 'server', 'app'],
-  cli: ['shared', 'guard', 'ledger', 'policy', 'entries', 'adapters', 'server', 'demo', 'app'],
-  '.': ['shared', 'guard', 'ledger', 'policy', 'entries', 'adapters', 'server', 'app'],
+  cli: ['shared', 'guard', 'ledger', 'policy', 'entries', 'adapters', 'server', 'demo', 'app', 'replay'],
+  '.': ['shared', 'guard', 'ledger', 'policy', 'entries', 'adapters', 'server', 'app', 'replay'],
 }
 
 function tsFiles(dir: string): string[] {

@@ -11,7 +11,11 @@ export function compileWorker(name: string): string {
   const outDir = resolve(repoRoot, 'node_modules', '.cache', 'arbiter-bench')
   if (!compiled) {
     const tsc = resolve(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc')
-    const sources = WORKERS.map((w) => resolve(repoRoot, 'bench', 'workers', `${w}.ts`))
+    const sources = [
+      ...WORKERS.map((w) => resolve(repoRoot, 'bench', 'workers', `${w}.ts`)),
+      // Loaded by path from a worker thread, not imported: compiled alongside.
+      resolve(repoRoot, 'src', 'replay', 'replay-worker.ts'),
+    ]
     const flags = [
       '--noCheck',
       '--skipLibCheck',
@@ -39,7 +43,7 @@ export function compileWorker(name: string): string {
   return resolve(outDir, 'bench', 'workers', `${name}.js`)
 }
 
-const WORKERS = ['verify-chain', 'append-chain', 'load-generator'] as const
+const WORKERS = ['verify-chain', 'append-chain', 'load-generator', 'replay-chain'] as const
 let compiled = false
 
 /** Starts a compiled worker (see {@link compileWorker}) on bare Node with an IPC channel. */

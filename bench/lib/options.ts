@@ -1,6 +1,14 @@
 import { resolve } from 'node:path'
 
-export const SECTIONS = ['decision', 'guard', 'append', 'verify', 'multiprocess', 'sidecar'] as const
+export const SECTIONS = [
+  'decision',
+  'guard',
+  'append',
+  'verify',
+  'multiprocess',
+  'sidecar',
+  'replay',
+] as const
 export type Section = (typeof SECTIONS)[number]
 export type BackendName = 'postgres' | 'pglite'
 
@@ -35,6 +43,8 @@ export interface BenchOptions {
   /** Extra Node flags for the verifier process (e.g. V8 heap limits); none by default. */
   readonly verifyNodeOptions: readonly string[]
   readonly multiProcessSeconds: number
+  /** Recorded decisions the replay section replays (`--replay-decisions`; default 1,000,000, quick 20,000). */
+  readonly replayDecisions: number
   /** PostgreSQL connections the harness gives each store (Arbiter's and the baselines' alike). */
   readonly poolSize: number
 }
@@ -92,6 +102,11 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         : 1_000_000,
     verifyNodeOptions: (value('--verify-node-options') ?? '').split(' ').filter((f) => f.startsWith('--')),
     multiProcessSeconds: quick ? 1.5 : 8,
+    replayDecisions: value('--replay-decisions')
+      ? positiveInt(value('--replay-decisions') as string, '--replay-decisions')
+      : quick
+        ? 20_000
+        : 1_000_000,
     poolSize: positiveInt(value('--pool') ?? '20', '--pool'),
   }
 }

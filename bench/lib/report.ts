@@ -3,6 +3,7 @@ import type { DecisionResult } from '../sections/decision.js'
 import type { GuardResult } from '../sections/guard.js'
 import type { HostileResult } from '../sections/hostile.js'
 import type { MultiProcessResult } from '../sections/multi-process.js'
+import type { ReplayResult } from '../sections/replay.js'
 import type { SidecarResult } from '../sections/sidecar.js'
 import type { VerifyResult } from '../sections/verify.js'
 import type { MachineInfo } from './machine.js'
@@ -21,6 +22,7 @@ export interface BenchResults {
   verify: VerifyResult[]
   multiProcess?: MultiProcessResult
   sidecar?: SidecarResult
+  replay?: ReplayResult
   targets: TargetCheck[]
   errors: { section: string; backend?: string; message: string }[]
 }
@@ -134,6 +136,17 @@ export function checkTargets(r: BenchResults): TargetCheck[] {
     sc && `${fmt(sidecarErrors ?? 0)} errors, ${fmt(sc.recorded)} of ${fmt(sc.acknowledged)}`,
     sc && sidecarErrors === 0 && sc.recorded >= sc.acknowledged,
   )
+  const rp = r.replay
+  // The issue's figures are for 1,000,000 decisions; a smaller (quick) run is scaled to that size.
+  const projected = rp && (rp.seconds * 1_000_000) / Math.max(1, rp.decisions)
+  check(
+    7,
+    'replay: 1,000,000 decisions (fidelity + candidate) < 60 s',
+    rp &&
+      `${fmt(rp.seconds, 1)} s for ${fmt(rp.decisions)}${rp.decisions === 1_000_000 ? '' : ` (≈ ${fmt(projected ?? 0, 0)} s per 1M)`}`,
+    rp && (projected ?? Number.POSITIVE_INFINITY) < 60 && rp.replayed + rp.notReplayable === rp.decisions,
+  )
+  check(7, 'replay: peak RSS < 300 MB', rp && `${fmt(rp.peakRssMB, 0)} MB`, rp && rp.peakRssMB < 300)
   return out
 }
 
@@ -301,7 +314,23 @@ export function renderTable(r: BenchResults): string {
       `   Arbiter answered 200 ${fmt(r.sidecar.acknowledged)} times; decision entries on its chain: ${fmt(r.sidecar.recorded)}`,
     )
   }
-  lines.push('', 'Targets (issue 6: items 1 to 5; issue 9: item 6)')
+  if (r.replay) {
+    const rp = r.replay
+    lines.push(
+      '',
+      `7. Policy replay from ${rp.backend} (fidelity pass + candidate pass, ${rp.workers} worker threads)`,
+    )
+    lines.push(
+      `   ${fmt(rp.decisions)} recorded decisions in ${fmt(rp.seconds, 2)} s = ${fmt(rp.decisionsPerSec)} decisions/s (${fmt(2 * rp.decisionsPerSec)} evaluations/s); peak RSS ${fmt(rp.peakRssMB, 0)} MB (${fmt(rp.startRssMB, 0)} MB before)`,
+    )
+    lines.push(
+      `   single decision, in-thread, same inputs: p50 ${fmt(rp.singleDecisionP50Us, 1)} µs, p99 ${fmt(rp.singleDecisionP99Us, 1)} µs (= ${fmt(1e6 / rp.singleDecisionP50Us)} evaluations/s on one core)`,
+    )
+    lines.push(
+      `   replayed ${fmt(rp.replayed)}, changed ${fmt(rp.changed)}, not replayable ${fmt(rp.notReplayable)}; fixture written in ${fmt(rp.generateSeconds, 1)} s`,
+    )
+  }
+  lines.push('', 'Targets (issue 6: items 1 to 5; issue 9: item 6; issue 12: item 7)')
   const w = [62, 26, 8]
   for (const t of r.targets) lines.push(row([`${t.item}. ${t.target}`, t.measured, t.status], w))
   for (const e of r.errors)

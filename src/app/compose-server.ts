@@ -20,7 +20,8 @@ import { verifyChainFor } from './verify-chain-for.js'
 export type ServerParts = Pick<
   Arbiter,
   'config' | 'database' | 'ledger' | 'policy' | 'logger' | 'clock' | 'guard' | 'createGuard'
->
+> &
+  Partial<Pick<Arbiter, 'bundles'>>
 
 export interface ComposeServerOptions {
   /** Chain the server's guard writes HTTP decisions to (default: the chain of `arbiter.guard`). */
@@ -77,6 +78,7 @@ export function composeServer(arbiter: ServerParts, options: ComposeServerOption
     ledger,
     queries: createLedgerQueries(database.db, { bodyLimits: bodyLimitsFor(arbiter.config.admission) }),
     keys,
+    ...(arbiter.bundles ? { bundles: arbiter.bundles } : {}),
     verify: options.verify ?? verifyChainFor(database.db, verification),
     verifiableChains: () => verifiableChains(arbiter.ledger, verification),
     verifications: createVerificationLog(database.db),

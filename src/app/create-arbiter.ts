@@ -1,6 +1,9 @@
+import { thisProcess } from '../entries/index.js'
 import { createGuard, type Guard, type GuardOptions } from '../guard/index.js'
 import {
   assertLedgerSchema,
+  type BundleArchive,
+  createBundleArchive,
   createLedger,
   type DatabaseHandle,
   type KyselyLedgerStore,
@@ -19,6 +22,7 @@ import {
 import { createCheckpointer } from './create-checkpointer.js'
 import { resolveRedactionKey, resolveSigningKey } from './keys.js'
 import type { ArbiterConfig } from './load-config.js'
+import { createPolicyLoadRecorder } from './record-policy-loads.js'
 
 export interface CreateArbiterOptions {
   /** Ledger chain the guard writes to, e.g. one per tenant (default `default`). */
@@ -37,6 +41,8 @@ export interface CreateArbiterOptions {
   readonly approvals?: GuardOptions['approvals']
   /** Store full tool results in outcome entries (default: only their SHA-256). */
   readonly recordResults?: boolean
+  /** The program named as `loaded_by.process` in `policy_loaded` entries (default `arbiter`). */
+  readonly loadedBy?: string
 }
 
 /** Options for another guard on the same wiring: everything but the policy and the redaction key. */
@@ -51,6 +57,8 @@ export interface Arbiter {
   readonly ledger: KyselyLedgerStore
   readonly policy: ReloadablePolicyEngine
   readonly database: DatabaseHandle
+  /** Every policy bundle loaded into this database, by SHA-256 (`arbiter policy show`, replay). */
+  readonly bundles: BundleArchive
   readonly logger: Logger
   /** Source of decision times and entry timestamps (`options.clock`, default the system clock). */
   readonly clock: Clock
@@ -64,8 +72,8 @@ export interface Arbiter {
 }
 
 /**
- * Opens everything `config` describes: the policy bundle, the database (migrated unless
- * `migrate: false`), a ledger with a checkpointer (signing key, cadence, anchor dir), the redaction key,
+ * Opens everything `config` describes: the database (migrated unless `migrate: false`), the policy
+ * bundle (archived, with a `policy_loaded` entry on the guard's chain, at start and on every reload), a ledger with a checkpointer (signing key, cadence, anchor dir), the redaction key,
  * a logger, and a guard. The `arbiter` CLI builds itself with this, so a service and the CLI given the
  * same configuration agree on where the ledger is and how it is signed.
  *
@@ -86,25 +94,12 @@ export async function createArbiter(
   // Keys first: a bad key file fails before anything is opened.
   const redactionKey = resolveRedactionKey(config, logger)
   const signingKey = resolveSigningKey(config, logger)
-  const policy = await loadPolicyEngine({
-    bundlePath: config.bundlePath,
-    watch: options.watch ?? false,
-    logger,
-    clock,
-    ...config.evaluation,
-  })
-  let database: DatabaseHandle
+  const database: DatabaseHandle = await openDatabase(config)
   try {
-    database = await openDatabase(config)
-    try {
-      if (options.migrate ?? true) await migrateToLatest(database.db)
-      else await assertLedgerSchema(database.db)
-    } catch (error) {
-      await database.close()
-      throw error
-    }
+    if (options.migrate ?? true) await migrateToLatest(database.db)
+    else await assertLedgerSchema(database.db)
   } catch (error) {
-    await policy.close()
+    await database.close()
     throw error
   }
   const checkpointer = createCheckpointer(database.db, config, { logger, signingKey, clock })
@@ -113,6 +108,30 @@ export async function createArbiter(
     clock,
     bodyLimits: bodyLimitsFor(config.admission),
   })
+  const bundles = createBundleArchive(database.db, { clock })
+  let policy: ReloadablePolicyEngine
+  try {
+    // Every bundle this process puts in force (at start and on each reload) is archived and its load
+    // appended to the guard's chain first; a bundle whose load cannot be recorded is never used.
+    policy = await loadPolicyEngine({
+      bundlePath: config.bundlePath,
+      watch: options.watch ?? false,
+      logger,
+      clock,
+      ...config.evaluation,
+      onLoad: createPolicyLoadRecorder({
+        archive: bundles,
+        ledger,
+        chains: [options.chain ?? 'default'],
+        loadedBy: thisProcess(options.loadedBy ?? 'arbiter'),
+        logger,
+      }),
+    })
+  } catch (error) {
+    await ledger.close().catch(() => undefined)
+    await database.close()
+    throw error
+  }
   const newGuard = (overrides: ArbiterGuardOptions = {}): Guard =>
     createGuard({
       logger,
@@ -150,6 +169,7 @@ export async function createArbiter(
     ledger,
     policy,
     database,
+    bundles,
     logger,
     clock,
     createGuard: newGuard,

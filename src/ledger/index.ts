@@ -1,6 +1,14 @@
 // Front door of the ledger: everything other folders may use.
 export { anchorChains, readAnchors, writeAnchor } from './anchor-dir.js'
 export {
+  type ArchivedBundle,
+  type ArchivedBundleInfo,
+  type BundleArchive,
+  type BundleToArchive,
+  createBundleArchive,
+  SHA256_PATTERN,
+} from './bundle-archive.js'
+export {
   assertChainId,
   CHAIN_ID_PATTERN,
   canonicalBody,

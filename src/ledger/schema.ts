@@ -32,8 +32,19 @@ export interface LedgerCheckpointsTable {
   public_key: string
 }
 
+/** The bundle archive (migration 0104): append-only, keyed by the SHA-256 of `bytes`. */
+export interface PolicyBundlesTable {
+  sha256: string
+  revision: string
+  manifest: ColumnType<unknown, string, never>
+  bytes: ColumnType<Uint8Array, Uint8Array, never>
+  size: ColumnType<number, number, never>
+  archived_at: string
+}
+
 export interface LedgerDatabase {
   ledger_entries: LedgerEntriesTable
   ledger_heads: LedgerHeadsTable
   ledger_checkpoints: LedgerCheckpointsTable
+  policy_bundles: PolicyBundlesTable
 }

@@ -1,4 +1,5 @@
 import { type FSWatcher, watch } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { basename, dirname, resolve } from 'node:path'
 import { type Clock, describeError, type Logger, silentLogger, systemClock } from '../shared/index.js'
 import {
@@ -7,7 +8,7 @@ import {
   type EvaluationBudget,
   resolveBudget,
 } from './budgeted-evaluator.js'
-import { readBundle } from './bundle-loader.js'
+import { type BundleContents, parseBundle } from './bundle-loader.js'
 import { PolicyError } from './errors.js'
 import type { BundleInfo, PolicyEngine, PolicyEvaluation } from './policy.types.js'
 
@@ -20,6 +21,20 @@ export type ReloadEvent =
       readonly previous: BundleInfo
     }
   | { readonly ok: false; readonly error: PolicyError; readonly bundle: BundleInfo }
+
+/**
+ * A bundle about to be put in force, as handed to {@link LoadPolicyEngineOptions.onLoad}: the exact
+ * bytes read (what its SHA-256 is of) and what they parsed to.
+ */
+export interface LoadedBundle {
+  readonly bytes: Uint8Array
+  readonly contents: BundleContents
+  readonly reason: 'start' | 'reload'
+  /** SHA-256 of the bundle this one replaces; null at start. */
+  readonly previousSha256: string | null
+  /** The bundle path as configured. */
+  readonly source: string
+}
 
 /** A {@link PolicyEngine} over a bundle file that can be reloaded by hand or by watching the file. */
 export interface ReloadablePolicyEngine extends PolicyEngine {
@@ -57,6 +72,24 @@ export interface LoadPolicyEngineOptions {
    * bounded, so no input holds the event loop longer.
    */
   busyWaitMicros?: number
+  /**
+   * Called with every bundle before it is put in force (at start and on each reload), e.g. to archive
+   * it and append a `policy_loaded` entry. If it rejects, the bundle is not used: at start loading
+   * fails (POLICY_LOAD_UNRECORDED), on a reload the last good bundle stays in force. So no decision is
+   * ever made by a bundle whose load was not recorded.
+   */
+  onLoad?: (loaded: LoadedBundle) => Promise<void>
+}
+
+async function readBundleBytes(path: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path)
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error)
+    throw new PolicyError('POLICY_BUNDLE_UNREADABLE', `cannot read policy bundle ${path}: ${why}`, {
+      cause: error,
+    })
+  }
 }
 
 function budgetOf(options: LoadPolicyEngineOptions): EvaluationBudget {
@@ -98,10 +131,32 @@ export async function loadPolicyEngine(options: LoadPolicyEngineOptions): Promis
   const clock = options.clock ?? systemClock
   const budget = budgetOf(options)
   const build = async (unless?: string): Promise<BudgetedEvaluator | null> => {
-    const contents = await readBundle(bundlePath)
+    const bytes = await readBundleBytes(bundlePath)
+    const contents = await parseBundle(bytes)
     // Same bytes as the bundle in force: no need to start workers for it.
     if (contents.sha256 === unless) return null
-    return createBudgetedEvaluator(contents, { clock, logger, budget })
+    const evaluator = await createBudgetedEvaluator(contents, { clock, logger, budget })
+    if (options.onLoad) {
+      // After the bundle proved it loads, before it decides anything: a bundle whose load cannot be
+      // recorded never goes into force.
+      try {
+        await options.onLoad({
+          bytes,
+          contents,
+          reason: unless === undefined ? 'start' : 'reload',
+          previousSha256: unless ?? null,
+          source: options.bundlePath,
+        })
+      } catch (error) {
+        await evaluator.close()
+        throw new PolicyError(
+          'POLICY_LOAD_UNRECORDED',
+          `bundle ${contents.sha256} was not put in force: recording its load failed: ${describeError(error)}`,
+          { cause: error },
+        )
+      }
+    }
+    return evaluator
   }
 
   let current = (await build()) as BudgetedEvaluator

@@ -18,6 +18,8 @@ export type PolicyErrorCode =
   | 'POLICY_SCAN_FAILED'
   /** An evaluation budget option (deadline, workers, memory cap) is out of range. */
   | 'POLICY_BUDGET_INVALID'
+  /** The bundle could not be recorded (archived, `policy_loaded` appended), so it was not put in force. */
+  | 'POLICY_LOAD_UNRECORDED'
 
 /** A policy bundle, the OPA toolchain or the WASM runtime failed; `code` says which. */
 export class PolicyError extends ArbiterError<PolicyErrorCode> {}

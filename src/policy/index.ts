@@ -17,6 +17,7 @@ export {
 } from './bundle-builder.js'
 export { type BundleContents, MAX_BUNDLE_BYTES, parseBundle, readBundle } from './bundle-loader.js'
 export {
+  type LoadedBundle,
   type LoadPolicyEngineOptions,
   loadPolicyEngine,
   type ReloadablePolicyEngine,

@@ -13,6 +13,7 @@ import { errorHandler, HttpError, sendError } from './http-errors.js'
 import { openApiDocument } from './openapi.js'
 import { failedSignInLimit, keyRateLimit } from './rate-limits.js'
 import { registerApprovalRoutes } from './routes/approvals.js'
+import { registerBundleRoutes } from './routes/bundles.js'
 import { registerChainRoutes } from './routes/chains.js'
 import { registerDecisionRoutes } from './routes/decisions.js'
 import { registerEntryRoutes } from './routes/entries.js'
@@ -128,6 +129,7 @@ export function createServer(
   registerEntryRoutes(v1, full)
   registerChainRoutes(v1, full)
   registerApprovalRoutes(v1, full)
+  registerBundleRoutes(v1, full)
   v1.use(() => {
     throw new HttpError('NOT_FOUND', 'no such API route')
   })

@@ -13,6 +13,7 @@ export type HttpErrorCode =
   | 'ENTRY_NOT_FOUND'
   | 'APPROVAL_NOT_FOUND'
   | 'CHAIN_NOT_FOUND'
+  | 'BUNDLE_NOT_FOUND'
   | 'DECISION_PENDING'
   | 'DECISION_DENIED'
   | 'PAYLOAD_TOO_LARGE'
@@ -41,6 +42,7 @@ export const statusByCode: Readonly<Record<string, number>> = {
   ENTRY_NOT_FOUND: 404,
   APPROVAL_NOT_FOUND: 404,
   CHAIN_NOT_FOUND: 404,
+  BUNDLE_NOT_FOUND: 404,
   LEDGER_CHAIN_NOT_FOUND: 404,
   API_KEY_NOT_FOUND: 404,
   // An outcome reported for a call that may not run (yet): the decision's state forbids it.

@@ -1,6 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi'
 import type { z } from 'zod'
 import * as s from './api-schemas.js'
+import { archivedBundleSchema, bundleParamsSchema } from './bundle-schemas.js'
 
 type Responses = RouteConfig['responses']
 
@@ -104,6 +105,26 @@ function registerRoutes(registry: OpenAPIRegistry): void {
       description: roleNote('auditor, approver, admin'),
       request: { body: { required: false, content: { 'application/json': { schema: s.verifyBodySchema } } } },
       responses: { '200': json(s.verifyResponseSchema, 'verification results'), ...common, ...errors(404) },
+    },
+    {
+      method: 'get',
+      path: '/v1/bundles/{ref}',
+      summary: 'An archived policy bundle (by SHA-256, or the newest with that revision): its manifest',
+      description: `${roleNote('auditor, approver, admin')} Every bundle a guard or server loaded is archived; a decision's body.bundle.sha256 names it.`,
+      request: { params: bundleParamsSchema },
+      responses: { '200': json(archivedBundleSchema, 'the archived bundle'), ...common, ...errors(404) },
+    },
+    {
+      method: 'get',
+      path: '/v1/bundles/{ref}/bundle.tar.gz',
+      summary: 'The archived bundle file itself (the exact bytes its SHA-256 is of)',
+      description: roleNote('auditor, approver, admin'),
+      request: { params: bundleParamsSchema },
+      responses: {
+        '200': { description: 'the bundle (OPA WASM tar.gz)', content: { 'application/gzip': {} } },
+        ...common,
+        ...errors(404),
+      },
     },
     {
       method: 'get',

@@ -1,4 +1,4 @@
-import type { Ledger, LedgerQueries, VerifiableLedger } from '../ledger/index.js'
+import type { BundleArchive, Ledger, LedgerQueries, VerifiableLedger } from '../ledger/index.js'
 import type { Clock, Logger } from '../shared/index.js'
 import type { ApiKeyStore } from './auth/api-key-store.js'
 import type { ServerMetrics } from './metrics.js'
@@ -26,6 +26,8 @@ export interface ServerDeps {
   /** The ledger, for streaming exports (reads only: stored rows and checkpoints). */
   readonly ledger: Ledger & VerifiableLedger
   readonly queries: LedgerQueries
+  /** The archive of loaded policy bundles (`GET /v1/bundles/…`); without it those routes answer 404. */
+  readonly bundles?: Pick<BundleArchive, 'get' | 'getByRevision'>
   readonly keys: Pick<ApiKeyStore, 'authenticate'>
   /** Runs a full verification of one chain. */
   readonly verify: (chain: string) => Promise<ChainVerification>

@@ -80,7 +80,8 @@ describe.each(backendFactories)('createArbiter on %s', (name, makeBackend) => {
     const getBalance = wrapBalance(arbiter)
     await getBalance({ account_number: '4401778812' })
     await getBalance({ account_number: '4401778812' })
-    // Four entries (two decisions, two outcomes): the cadence signs seq 4 in the background.
+    // Four entries (the bundle's policy_loaded, two decisions, an outcome): the cadence signs seq 4 in
+    // the background.
     await vi.waitFor(() => expect(readAnchors(anchorDir, 'svc')).toHaveLength(1))
     await getBalance({ account_number: '4401778812' })
     await arbiter.close()
@@ -94,15 +95,15 @@ describe.each(backendFactories)('createArbiter on %s', (name, makeBackend) => {
         .where('chain', '=', 'svc')
         .orderBy('seq')
         .execute()
-      // seq 6 was signed by close(): a short run is covered too.
-      expect(signed.map((row) => Number(row.seq))).toEqual([4, 6])
+      // seq 7 was signed by close(): a short run is covered too.
+      expect(signed.map((row) => Number(row.seq))).toEqual([4, 7])
       expect(
         readAnchors(anchorDir, 'svc')
           .map((a) => (a as { seq: number }).seq)
           .sort(),
-      ).toEqual([4, 6])
+      ).toEqual([4, 7])
       const report = await verifyChain(createLedger(handle.db), 'svc', { anchorDir })
-      expect(report).toMatchObject({ ok: true, entries: 6 })
+      expect(report).toMatchObject({ ok: true, entries: 7 })
     } finally {
       await handle.close()
     }

@@ -56,7 +56,12 @@ export function registerDemo(program: Command): void {
     // The demo is read by people: readable log lines, whatever stderr is.
     const logger = createLogger({ level: config.logLevel, human: true })
     // Same wiring as `serve` and an embedding service: signed checkpoints on the configured cadence.
-    const arbiter = await createArbiter(config, { chain: DEMO_CHAIN, logger, approvals: { pollMs: 50 } })
+    const arbiter = await createArbiter(config, {
+      chain: DEMO_CHAIN,
+      logger,
+      approvals: { pollMs: 50 },
+      loadedBy: 'arbiter demo',
+    })
     try {
       print(
         `arbiter demo: ${arbiter.database.kind} database, policy bundle ${arbiter.policy.bundle.revision}`,

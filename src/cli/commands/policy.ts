@@ -2,13 +2,18 @@ import type { Command } from 'commander'
 import { buildBundle, DEFAULT_POLICIES_DIR, testPolicies } from '../../policy/index.js'
 import { CliExit } from '../cli-exit.js'
 import { configFromFlags } from '../config.js'
+import { registerPolicyReplay } from './policy-replay.js'
+import { registerPolicyShow } from './policy-show.js'
 
 /**
  * `arbiter policy build [--policies dir] [--out path] [--quiet]` compiles Rego to an OPA WASM bundle;
- * `arbiter policy test [--policies dir]` runs `opa fmt --list --fail`, `opa check --strict` and `opa test -v`.
+ * `arbiter policy test [--policies dir]` runs `opa fmt --list --fail`, `opa check --strict` and `opa test -v`;
+ * `arbiter policy show` prints an archived bundle; `arbiter policy replay` replays recorded decisions.
  */
 export function registerPolicy(program: Command): void {
-  const policy = program.command('policy').description('build and test the Rego policies in policies/')
+  const policy = program
+    .command('policy')
+    .description('build, test, show archived and replay the Rego policies')
 
   policy
     .command('build')
@@ -46,4 +51,6 @@ export function registerPolicy(program: Command): void {
         throw new CliExit(`policy checks failed: ${failed.join(', ')}`)
       }
     })
+  registerPolicyShow(policy)
+  registerPolicyReplay(policy)
 }

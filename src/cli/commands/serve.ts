@@ -61,7 +61,11 @@ export function registerServe(program: Command): void {
     // Before any key is generated: PostgreSQL mode refuses generated keys unless it is a demo, and
     // verification pins the trusted keys.
     const verification = resolveServeVerification(flags, config, createLogger({ level: config.logLevel }))
-    const arbiter = await createArbiter(config, { chain: flags.chain, watch: flags.watch ?? false })
+    const arbiter = await createArbiter(config, {
+      chain: flags.chain,
+      watch: flags.watch ?? false,
+      loadedBy: 'arbiter serve',
+    })
     try {
       const { server } = composeServer(arbiter, {
         verification,

@@ -66,16 +66,28 @@ export async function whoami(key) {
   return (await request('GET', '/v1/whoami', { key })).json()
 }
 
-/** Downloads an export through fetch (the key travels in a header, never in the URL). */
-export async function download(format) {
-  const response = await request('GET', '/v1/export', { query: { format } })
+/** Saves a fetched response as a file (the key travelled in a header, never in the URL). */
+async function saveAs(response, name) {
   const blob = await response.blob()
   const href = URL.createObjectURL(blob)
   const link = document.createElement('a')
   link.href = href
-  link.download = `arbiter-ledger.${format}`
+  link.download = name
   document.body.append(link)
   link.click()
   link.remove()
   setTimeout(() => URL.revokeObjectURL(href), 10_000)
+}
+
+/** Downloads an export through fetch. */
+export async function download(format) {
+  await saveAs(await request('GET', '/v1/export', { query: { format } }), `arbiter-ledger.${format}`)
+}
+
+/** Downloads the archived policy bundle with this SHA-256 (the exact bytes that decided). */
+export async function downloadBundle(sha256) {
+  await saveAs(
+    await request('GET', `/v1/bundles/${encodeURIComponent(sha256)}/bundle.tar.gz`),
+    `${sha256}.tar.gz`,
+  )
 }

@@ -1,4 +1,4 @@
-import { getJson } from '../api.js'
+import { downloadBundle, getJson } from '../api.js'
 import { badge, entryHref, h, mount, shortHash, stateMessage, time, typeLabel } from '../dom.js'
 
 const escapePointer = (key) => String(key).replaceAll('~', '~0').replaceAll('/', '~1')
@@ -126,12 +126,32 @@ function decisionSection(entry) {
         : null,
       facts([
         ['Policy bundle revision', b.bundle ? h('code', { text: b.bundle.revision }) : null],
-        ['Bundle SHA-256', b.bundle ? shortHash(b.bundle.sha256) : null],
+        ['Bundle SHA-256', b.bundle ? bundleLink(b.bundle.sha256) : null],
         ['Evaluation time', b.duration_us !== undefined ? `${b.duration_us} µs` : null],
         ['Decision id', h('code', { text: b.decision_id })],
       ]),
     ),
   ]
+}
+
+/** The decision's bundle: its hash and a button that downloads the archived bytes that made it. */
+function bundleLink(sha256) {
+  const failed = h('span', { class: 'muted' })
+  const button = h('button', {
+    type: 'button',
+    class: 'button ghost small',
+    data: { bundle: sha256 },
+    text: 'Download bundle',
+    on: {
+      click: () => {
+        failed.textContent = ''
+        downloadBundle(sha256).catch((e) => {
+          failed.textContent = ` ${e.message}`
+        })
+      },
+    },
+  })
+  return h('span', {}, shortHash(sha256), ' ', button, failed)
 }
 
 function linkedItem(entry) {
