@@ -7,7 +7,12 @@ import {
   migrateToLatest,
   openDatabase,
 } from '../ledger/index.js'
-import { loadPolicyEngine, type ReloadablePolicyEngine } from '../policy/index.js'
+import {
+  type CandidatePolicyEngine,
+  loadCandidatePolicyEngine,
+  loadPolicyEngine,
+  type ReloadablePolicyEngine,
+} from '../policy/index.js'
 import {
   type Clock,
   createLogger,
@@ -50,6 +55,12 @@ export interface Arbiter {
   /** The ledger, signing checkpoints on the configured cadence. */
   readonly ledger: KyselyLedgerStore
   readonly policy: ReloadablePolicyEngine
+  /**
+   * The shadow (candidate) bundle from `config.shadowBundlePath`, evaluated by every guard of this
+   * Arbiter next to `policy` and recorded, never enforced; null when none is configured. It may hold no
+   * bundle (`loadError` says why): decisions then record that error and the live bundle keeps serving.
+   */
+  readonly shadowPolicy: CandidatePolicyEngine | null
   readonly database: DatabaseHandle
   readonly logger: Logger
   /** Source of decision times and entry timestamps (`options.clock`, default the system clock). */
@@ -93,6 +104,19 @@ export async function createArbiter(
     clock,
     ...config.evaluation,
   })
+  // Hot-reloaded like the live bundle; a broken candidate is reported here and recorded per decision.
+  const shadowPolicy = config.shadowBundlePath
+    ? await loadCandidatePolicyEngine({
+        bundlePath: config.shadowBundlePath,
+        watch: options.watch ?? false,
+        logger,
+        clock,
+        ...config.evaluation,
+      }).catch(async (error: unknown) => {
+        await policy.close()
+        throw error
+      })
+    : null
   let database: DatabaseHandle
   try {
     database = await openDatabase(config)
@@ -105,6 +129,7 @@ export async function createArbiter(
     }
   } catch (error) {
     await policy.close()
+    await shadowPolicy?.close()
     throw error
   }
   const checkpointer = createCheckpointer(database.db, config, { logger, signingKey, clock })
@@ -120,6 +145,7 @@ export async function createArbiter(
       admission: config.admission,
       ...(options.approvals ? { approvals: options.approvals } : {}),
       ...(options.recordResults !== undefined ? { recordResults: options.recordResults } : {}),
+      ...(shadowPolicy ? { shadowPolicy } : {}),
       ...overrides,
       policy,
       redactionKey,
@@ -132,6 +158,7 @@ export async function createArbiter(
       ...(database.dataDir ? { dataDir: database.dataDir } : {}),
       chain: guard.chain,
       bundle: policy.bundle.revision,
+      ...(shadowPolicy ? { shadowBundle: shadowPolicy.bundle?.revision ?? null } : {}),
     },
     'arbiter ready',
   )
@@ -142,6 +169,7 @@ export async function createArbiter(
   const close = async (): Promise<void> => {
     await ledger.close()
     await policy.close()
+    await shadowPolicy?.close()
     await database.close()
   }
   return {
@@ -149,6 +177,7 @@ export async function createArbiter(
     guard,
     ledger,
     policy,
+    shadowPolicy,
     database,
     logger,
     clock,

@@ -50,5 +50,6 @@ export type {
   WrapMeta,
 } from './guard.types.js'
 export { createGuard } from './interceptor.js'
+export { ruleIds, type ShadowPolicy, type ShadowResult, startShadow, toShadowBody } from './shadow.js'
 export { findUnknownOutcomes, type UnknownOutcome } from './outcomes.js'
 export { createValueScrubber, REDACTED_TEXT, type ValueScrubber } from './value-scrubber.js'
