@@ -16,6 +16,7 @@ import { registerApprovalRoutes } from './routes/approvals.js'
 import { registerChainRoutes } from './routes/chains.js'
 import { registerDecisionRoutes } from './routes/decisions.js'
 import { registerEntryRoutes } from './routes/entries.js'
+import { registerInsightRoutes } from './routes/insights.js'
 import { registerOperationsRoutes } from './routes/operations.js'
 import { defaultLimits, type ServerDeps, type ServerLimits } from './server.types.js'
 import { createSidecarDecisions } from './sidecar-decisions.js'
@@ -128,6 +129,7 @@ export function createServer(
   registerEntryRoutes(v1, full)
   registerChainRoutes(v1, full)
   registerApprovalRoutes(v1, full)
+  registerInsightRoutes(v1, full)
   v1.use(() => {
     throw new HttpError('NOT_FOUND', 'no such API route')
   })

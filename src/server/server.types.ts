@@ -1,4 +1,12 @@
-import type { Ledger, LedgerQueries, VerifiableLedger } from '../ledger/index.js'
+import type {
+  Ledger,
+  LedgerQueries,
+  Overview,
+  OverviewFilter,
+  RolloutFilter,
+  RolloutReport,
+  VerifiableLedger,
+} from '../ledger/index.js'
 import type { Clock, Logger } from '../shared/index.js'
 import type { ApiKeyStore } from './auth/api-key-store.js'
 import type { ServerMetrics } from './metrics.js'
@@ -20,12 +28,30 @@ export interface ChainVerification {
  */
 export type ServerGuard = SidecarGuard
 
+/** The shadow bundle a server evaluates next to the live one, as the dashboards show it. */
+export interface ShadowStatus {
+  readonly configured: boolean
+  readonly bundle: { readonly revision: string; readonly sha256: string } | null
+  /** Why a configured candidate holds no bundle. */
+  readonly error: string | null
+}
+
+/** Aggregations behind the dashboards (SQL over the ledger) and the shadow bundle in force. */
+export interface InsightSources {
+  rollout(filter: RolloutFilter): Promise<RolloutReport>
+  overview(filter: OverviewFilter): Promise<Overview>
+  /** Default: no shadow bundle configured. */
+  shadow?(): ShadowStatus
+}
+
 /** Plain functions and objects the composition root (`arbiter serve`, `arbiter demo`) passes in. */
 export interface ServerDeps {
   readonly guard: ServerGuard
   /** The ledger, for streaming exports (reads only: stored rows and checkpoints). */
   readonly ledger: Ledger & VerifiableLedger
   readonly queries: LedgerQueries
+  /** `GET /v1/rollout` and `GET /v1/overview`. */
+  readonly insights: InsightSources
   readonly keys: Pick<ApiKeyStore, 'authenticate'>
   /** Runs a full verification of one chain. */
   readonly verify: (chain: string) => Promise<ChainVerification>
