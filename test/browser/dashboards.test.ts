@@ -157,6 +157,10 @@ describe.skipIf(process.env.ARBITER_SKIP_BROWSER === '1')('dashboards in headles
     // The disagreeing decision opens on its entry page.
     await page.locator('#disagreements-table tbody tr a').first().click()
     await page.getByRole('heading', { name: 'Proposed call' }).waitFor()
+    const entry = await page.locator('#shadow-decision').textContent()
+    expect(entry).toContain('would have decided differently')
+    expect(entry).toContain('candidate-r2')
+    await page.screenshot({ path: join(artifacts, 'ui-entry-shadow.png'), fullPage: true })
     expect(problems).toEqual([])
   })
 })
