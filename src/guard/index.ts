@@ -50,6 +50,13 @@ export type {
   WrapMeta,
 } from './guard.types.js'
 export { createGuard } from './interceptor.js'
-export { ruleIds, type ShadowPolicy, type ShadowResult, startShadow, toShadowBody } from './shadow.js'
 export { findUnknownOutcomes, type UnknownOutcome } from './outcomes.js'
+export {
+  DEFAULT_SHADOW_WAIT_MS,
+  ruleIds,
+  type ShadowPolicy,
+  type ShadowResult,
+  startShadow,
+  toShadowBody,
+} from './shadow.js'
 export { createValueScrubber, REDACTED_TEXT, type ValueScrubber } from './value-scrubber.js'

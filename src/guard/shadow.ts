@@ -20,6 +20,9 @@ export type ShadowResult =
   | { readonly kind: 'decided'; readonly evaluation: PolicyEvaluation }
   | { readonly kind: 'failed'; readonly error: string; readonly bundle: BundleInfo | null }
 
+/** Longest the guard waits for the candidate before it records the decision without it, ms. */
+export const DEFAULT_SHADOW_WAIT_MS = 2000
+
 // Error text can quote the input (a builtin's message); it is scrubbed and kept short.
 const MAX_ERROR_LENGTH = 500
 
@@ -30,8 +33,35 @@ const MAX_ERROR_LENGTH = 500
  * @example
  * const pending = startShadow(candidate, input) // runs next to the live evaluation
  */
-export function startShadow(shadow: ShadowPolicy, input: ToolCallInput): Promise<ShadowResult> {
+export function startShadow(
+  shadow: ShadowPolicy,
+  input: ToolCallInput,
+  waitMs = DEFAULT_SHADOW_WAIT_MS,
+): Promise<ShadowResult> {
   const bundle = () => shadow.bundle ?? null
+  let timer: NodeJS.Timeout | undefined
+  // The engine bounds its own evaluations; this bounds any other `ShadowPolicy`, so a hung candidate
+  // can delay a decision by `waitMs` at most, never hold it.
+  const overdue = new Promise<ShadowResult>((resolve) => {
+    timer = setTimeout(
+      () =>
+        resolve({
+          kind: 'failed',
+          error: `shadow evaluation did not finish within ${waitMs} ms`,
+          bundle: bundle(),
+        }),
+      waitMs,
+    )
+    timer.unref()
+  })
+  return Promise.race([evaluateShadow(shadow, input, bundle), overdue]).finally(() => clearTimeout(timer))
+}
+
+function evaluateShadow(
+  shadow: ShadowPolicy,
+  input: ToolCallInput,
+  bundle: () => BundleInfo | null,
+): Promise<ShadowResult> {
   try {
     return shadow.evaluate(input).then(
       (evaluation): ShadowResult => {

@@ -180,6 +180,20 @@ describe.each(backendFactories)('shadow rollout on %s', (name, createBackend) =>
       }
     })
 
+    it('records a candidate that never answers and decides without it', async () => {
+      n++
+      const hung = { bundle: null, evaluate: () => new Promise<never>(() => undefined) }
+      const guard = guardFor(store.ledger, policy, { chain: chain(), shadowPolicy: hung })
+      let ran = 0
+      await guard.wrap('payments.transfer', (_args: object) => ++ran, { context: contexts.teller })(
+        transferArgs(100),
+      )
+      expect(ran).toBe(1)
+      expect((await lastDecision(store, chain())).shadow).toEqual({
+        error: 'shadow evaluation did not finish within 2000 ms',
+      })
+    })
+
     it('keeps the redacted values of the call out of a recorded shadow error', async () => {
       n++
       const throwing = {
