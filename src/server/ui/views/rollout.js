@@ -130,12 +130,14 @@ export async function renderRollout(main, { query }) {
     {
       type: 'bar',
       data: {
-        labels: r.series.map((b) => label(b.start)),
+        labels: r.series.map((point) => label(point.start)),
         datasets: [
           {
             type: 'line',
             label: 'Agreement rate (%)',
-            data: r.series.map((b) => (b.agreement_rate === null ? null : 100 * b.agreement_rate)),
+            data: r.series.map((point) =>
+              point.agreement_rate === null ? null : 100 * point.agreement_rate,
+            ),
             borderColor: colors.brand,
             backgroundColor: colors.brand,
             spanGaps: true,
@@ -143,13 +145,13 @@ export async function renderRollout(main, { query }) {
           },
           {
             label: 'Disagreements',
-            data: r.series.map((b) => b.disagree),
+            data: r.series.map((point) => point.disagree),
             backgroundColor: colors.deny,
             yAxisID: 'count',
           },
           {
             label: 'Candidate failed',
-            data: r.series.map((b) => b.errors),
+            data: r.series.map((point) => point.errors),
             backgroundColor: colors.muted,
             yAxisID: 'count',
           },
