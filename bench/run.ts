@@ -15,6 +15,7 @@ import { benchGuard } from './sections/guard.js'
 import { benchHostile } from './sections/hostile.js'
 import { benchMultiProcess } from './sections/multi-process.js'
 import { benchReplay } from './sections/replay.js'
+import { benchShadow } from './sections/shadow.js'
 import { benchSidecar } from './sections/sidecar.js'
 import { benchVerify } from './sections/verify.js'
 
@@ -155,6 +156,24 @@ async function main(): Promise<void> {
         await dispose()
       }
     }
+    if (options.sections.has('shadow'))
+      await section('shadow', usePostgres ? 'postgres' : 'pglite', async () => {
+        const { location, dispose } = await freshLocation(
+          options,
+          usePostgres ? 'postgres' : 'pglite',
+          'shadow',
+        )
+        try {
+          const store = await openStore(location)
+          try {
+            results.shadow = await benchShadow(options, engine, bundlePath, store)
+          } finally {
+            await store.close()
+          }
+        } finally {
+          await dispose()
+        }
+      })
     if (options.sections.has('multiprocess') && usePostgres)
       await section('multiprocess', 'postgres', async () => {
         const { location, dispose } = await freshLocation(options, 'postgres', 'mp')

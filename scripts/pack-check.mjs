@@ -80,6 +80,7 @@ function checkFileList(files) {
     'dist/index.d.ts',
     'dist/cli/main.js',
     'dist/server/ui/index.html',
+    'dist/server/ui/vendor/chart.umd.min.js',
     'dist/migrations/0001_ledger_tables.js',
     'dist/sample-bundle.tar.gz',
     'docs/ledger-format.md',

@@ -8,6 +8,7 @@ export const SECTIONS = [
   'multiprocess',
   'sidecar',
   'replay',
+  'shadow',
 ] as const
 export type Section = (typeof SECTIONS)[number]
 export type BackendName = 'postgres' | 'pglite'

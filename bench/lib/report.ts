@@ -4,6 +4,7 @@ import type { GuardResult } from '../sections/guard.js'
 import type { HostileResult } from '../sections/hostile.js'
 import type { MultiProcessResult } from '../sections/multi-process.js'
 import type { ReplayResult } from '../sections/replay.js'
+import { renderShadow, type ShadowBenchResult } from '../sections/shadow.js'
 import type { SidecarResult } from '../sections/sidecar.js'
 import type { VerifyResult } from '../sections/verify.js'
 import type { MachineInfo } from './machine.js'
@@ -23,6 +24,7 @@ export interface BenchResults {
   multiProcess?: MultiProcessResult
   sidecar?: SidecarResult
   replay?: ReplayResult
+  shadow?: ShadowBenchResult
   targets: TargetCheck[]
   errors: { section: string; backend?: string; message: string }[]
 }
@@ -224,6 +226,7 @@ export function renderTable(r: BenchResults): string {
     )
   }
   if (r.hostile) lines.push(...renderHostile(r.hostile))
+  if (r.shadow) lines.push(...renderShadow(r.shadow))
   if (r.guard.length > 0) {
     const w = [10, 9, 9, 10, 10, 10]
     lines.push('', '2. Guarded call around a no-op tool (validate, decide, decision entry, outcome entry)')

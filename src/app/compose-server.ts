@@ -1,6 +1,12 @@
 import { sql } from 'kysely'
 import type { Guard } from '../guard/index.js'
-import { createLedgerQueries, type VerifyChainOptions, verifiableChains } from '../ledger/index.js'
+import {
+  createLedgerQueries,
+  overviewReport,
+  rolloutReport,
+  type VerifyChainOptions,
+  verifiableChains,
+} from '../ledger/index.js'
 import {
   type ApiKeyStore,
   type ArbiterServer,
@@ -21,7 +27,7 @@ export type ServerParts = Pick<
   Arbiter,
   'config' | 'database' | 'ledger' | 'policy' | 'logger' | 'clock' | 'guard' | 'createGuard'
 > &
-  Partial<Pick<Arbiter, 'bundles'>>
+  Partial<Pick<Arbiter, 'bundles' | 'shadowPolicy'>>
 
 export interface ComposeServerOptions {
   /** Chain the server's guard writes HTTP decisions to (default: the chain of `arbiter.guard`). */
@@ -79,6 +85,20 @@ export function composeServer(arbiter: ServerParts, options: ComposeServerOption
     queries: createLedgerQueries(database.db, { bodyLimits: bodyLimitsFor(arbiter.config.admission) }),
     keys,
     ...(arbiter.bundles ? { bundles: arbiter.bundles } : {}),
+    insights: {
+      rollout: (filter) => rolloutReport(database.db, filter),
+      overview: (filter) => overviewReport(database.db, filter),
+      shadow: () => {
+        const shadow = arbiter.shadowPolicy
+        if (!shadow) return { configured: false, bundle: null, error: null }
+        const bundle = shadow.bundle
+        return {
+          configured: true,
+          bundle: bundle ? { revision: bundle.revision, sha256: bundle.sha256 } : null,
+          error: shadow.loadError?.message ?? null,
+        }
+      },
+    },
     verify: options.verify ?? verifyChainFor(database.db, verification),
     verifiableChains: () => verifiableChains(arbiter.ledger, verification),
     verifications: createVerificationLog(database.db),

@@ -10,7 +10,12 @@ import {
   migrateToLatest,
   openDatabase,
 } from '../ledger/index.js'
-import { loadPolicyEngine, type ReloadablePolicyEngine } from '../policy/index.js'
+import {
+  type CandidatePolicyEngine,
+  loadCandidatePolicyEngine,
+  loadPolicyEngine,
+  type ReloadablePolicyEngine,
+} from '../policy/index.js'
 import {
   type Clock,
   createLogger,
@@ -56,6 +61,12 @@ export interface Arbiter {
   /** The ledger, signing checkpoints on the configured cadence. */
   readonly ledger: KyselyLedgerStore
   readonly policy: ReloadablePolicyEngine
+  /**
+   * The shadow (candidate) bundle from `config.shadowBundlePath`, evaluated by every guard of this
+   * Arbiter next to `policy` and recorded, never enforced; null when none is configured. It may hold no
+   * bundle (`loadError` says why): decisions then record that error and the live bundle keeps serving.
+   */
+  readonly shadowPolicy: CandidatePolicyEngine | null
   readonly database: DatabaseHandle
   /** Every policy bundle loaded into this database, by SHA-256 (`arbiter policy show`, replay). */
   readonly bundles: BundleArchive
@@ -132,6 +143,24 @@ export async function createArbiter(
     await database.close()
     throw error
   }
+  // Hot-reloaded like the live bundle; a broken candidate is reported here and recorded per decision.
+  let shadowPolicy: CandidatePolicyEngine | null = null
+  try {
+    shadowPolicy = config.shadowBundlePath
+      ? await loadCandidatePolicyEngine({
+          bundlePath: config.shadowBundlePath,
+          watch: options.watch ?? false,
+          logger,
+          clock,
+          ...config.evaluation,
+        })
+      : null
+  } catch (error) {
+    await policy.close()
+    await ledger.close().catch(() => undefined)
+    await database.close()
+    throw error
+  }
   const newGuard = (overrides: ArbiterGuardOptions = {}): Guard =>
     createGuard({
       logger,
@@ -139,6 +168,7 @@ export async function createArbiter(
       admission: config.admission,
       ...(options.approvals ? { approvals: options.approvals } : {}),
       ...(options.recordResults !== undefined ? { recordResults: options.recordResults } : {}),
+      ...(shadowPolicy ? { shadowPolicy } : {}),
       ...overrides,
       policy,
       redactionKey,
@@ -151,6 +181,7 @@ export async function createArbiter(
       ...(database.dataDir ? { dataDir: database.dataDir } : {}),
       chain: guard.chain,
       bundle: policy.bundle.revision,
+      ...(shadowPolicy ? { shadowBundle: shadowPolicy.bundle?.revision ?? null } : {}),
     },
     'arbiter ready',
   )
@@ -161,6 +192,7 @@ export async function createArbiter(
   const close = async (): Promise<void> => {
     await ledger.close()
     await policy.close()
+    await shadowPolicy?.close()
     await database.close()
   }
   return {
@@ -168,6 +200,7 @@ export async function createArbiter(
     guard,
     ledger,
     policy,
+    shadowPolicy,
     database,
     bundles,
     logger,

@@ -21,6 +21,11 @@ export interface ArbiterConfig {
   readonly dataDir: string
   /** `ARBITER_BUNDLE` (default `build/bundle.tar.gz`): the compiled policy bundle. */
   readonly bundlePath: string
+  /**
+   * `ARBITER_SHADOW_BUNDLE`: a candidate bundle evaluated next to the live one on every call (shadow
+   * rollout); its decision is recorded in the same decision entry, never enforced. Unset: no shadow.
+   */
+  readonly shadowBundlePath?: string
   /** `ARBITER_SIGNING_KEY`: Ed25519 PEM file; absent means `<dataDir>/signing-key.pem`, generated once. */
   readonly signingKeyPath?: string
   /** `ARBITER_REDACTION_KEY` (16+ characters); absent means `<dataDir>/redaction-key`, generated once. */
@@ -56,6 +61,7 @@ export interface ConfigOverrides {
   readonly databaseUrl?: string
   readonly dataDir?: string
   readonly bundlePath?: string
+  readonly shadowBundlePath?: string
   readonly signingKeyPath?: string
   readonly redactionKey?: string
   readonly anchorDir?: string
@@ -79,6 +85,7 @@ export const CONFIG_ENV_VARS = [
   'DATABASE_URL',
   'ARBITER_DATA_DIR',
   'ARBITER_BUNDLE',
+  'ARBITER_SHADOW_BUNDLE',
   'ARBITER_SIGNING_KEY',
   'ARBITER_REDACTION_KEY',
   'ARBITER_ANCHOR_DIR',
@@ -100,7 +107,7 @@ function nonEmpty(value: string | undefined): string | undefined {
 
 /**
  * Loads Arbiter's configuration the way the `arbiter` CLI does (it calls this too): overrides first,
- * then `DATABASE_URL`, `ARBITER_DATA_DIR`, `ARBITER_BUNDLE`, `ARBITER_SIGNING_KEY`,
+ * then `DATABASE_URL`, `ARBITER_DATA_DIR`, `ARBITER_BUNDLE`, `ARBITER_SHADOW_BUNDLE`, `ARBITER_SIGNING_KEY`,
  * `ARBITER_REDACTION_KEY`, `ARBITER_ANCHOR_DIR`, `ARBITER_CHECKPOINT_EVERY`,
  * `ARBITER_CHECKPOINT_INTERVAL_MS` and `ARBITER_LOG_LEVEL`, then the defaults. Every bad value is
  * reported at once; secrets are never echoed.
@@ -185,6 +192,7 @@ export function loadConfig(
   const path = (value: string | undefined) => (value === undefined ? undefined : resolve(value))
   const signingKeyPath = path(nonEmpty(overrides.signingKeyPath) ?? read('ARBITER_SIGNING_KEY'))
   const anchorDir = path(nonEmpty(overrides.anchorDir) ?? read('ARBITER_ANCHOR_DIR'))
+  const shadowBundlePath = path(nonEmpty(overrides.shadowBundlePath) ?? read('ARBITER_SHADOW_BUNDLE'))
   return {
     ...(databaseUrl !== undefined ? { databaseUrl } : {}),
     dataDir: resolve(
@@ -193,6 +201,7 @@ export function loadConfig(
     bundlePath: resolve(
       nonEmpty(overrides.bundlePath) ?? read('ARBITER_BUNDLE') ?? defaults.bundlePath ?? DEFAULT_BUNDLE_PATH,
     ),
+    ...(shadowBundlePath !== undefined ? { shadowBundlePath } : {}),
     ...(signingKeyPath !== undefined ? { signingKeyPath } : {}),
     ...(redactionKey !== undefined ? { redactionKey } : {}),
     ...(anchorDir !== undefined ? { anchorDir } : {}),

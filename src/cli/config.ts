@@ -12,6 +12,7 @@ export interface DatabaseFlags {
 export interface ConfigFlags extends DatabaseFlags {
   readonly anchorDir?: string
   readonly bundle?: string
+  readonly shadowBundle?: string
 }
 
 /**
@@ -45,6 +46,7 @@ export function configFromFlags(flags: ConfigFlags, defaults?: ConfigDefaults): 
       dataDir: flags.dataDir,
       anchorDir: flags.anchorDir,
       bundlePath: flags.bundle,
+      shadowBundlePath: flags.shadowBundle,
     },
     defaults ? { defaults } : {},
   )

@@ -8,6 +8,7 @@ import {
 } from '../policy/index.js'
 import { type Caller, callerBodySchema, callerField } from './caller.js'
 import { bundleRefSchema, idField, loose, recordedReasonSchema } from './fields.js'
+import { type ShadowBody, shadowBodySchema } from './shadow.js'
 
 const input = toolCallInputSchema.shape
 
@@ -38,6 +39,7 @@ const decisionShape = {
   bundle: bundleRefSchema,
   duration_us: z.number().int().nonnegative(),
   caller: callerBodySchema.optional(),
+  shadow: shadowBodySchema.optional(),
 }
 
 /** Body of a `decision` entry, read from the ledger: unknown members are kept, not rejected. */
@@ -62,6 +64,8 @@ export function toDecisionBody(args: {
   redactedArguments: Record<string, unknown>
   /** The API key that asked (HTTP); absent for in-process calls. */
   caller?: Caller
+  /** What the shadow (candidate) bundle decided on the same input, when one is configured. */
+  shadow?: ShadowBody
 }): DecisionBody {
   const { decision, bundle } = args.evaluation
   return {
@@ -77,5 +81,6 @@ export function toDecisionBody(args: {
     bundle: { revision: bundle.revision, sha256: bundle.sha256 },
     duration_us: Math.round(args.evaluation.durationUs),
     ...callerField(args.caller),
+    ...(args.shadow ? { shadow: args.shadow } : {}),
   }
 }

@@ -56,6 +56,7 @@ export {
   thisProcess,
   toPolicyLoadedBody,
 } from './policy-loaded.js'
+export { type ShadowBody, shadowBodySchema } from './shadow.js'
 export {
   decisionIdOf,
   type EntryLike,

@@ -3,6 +3,7 @@ import type { Ledger, LedgerEntry } from '../ledger/index.js'
 import type { Decision, PolicyEngine, Reason, ToolCallInput } from '../policy/index.js'
 import type { Clock, IdFactory, Logger } from '../shared/index.js'
 import type { ApprovalDesk } from './approvals.js'
+import type { ShadowPolicy } from './shadow.js'
 import type { ValueScrubber } from './value-scrubber.js'
 
 /** Who is calling a tool, on whose behalf, in which session: everything of a call but the tool itself. */
@@ -20,6 +21,13 @@ export interface GuardOptions {
    * from `loadPolicyEngine` fits.
    */
   readonly policy: Pick<PolicyEngine, 'evaluate'> & Partial<Pick<PolicyEngine, 'scanTexts'>>
+  /**
+   * A candidate bundle for a shadow rollout: evaluated on the same input next to `policy` (at most one
+   * extra evaluation, run concurrently), its action, rule ids and bundle recorded as `shadow` in the
+   * same decision entry. Never enforced and never fails a call: its errors are recorded instead. A
+   * `CandidatePolicyEngine` (`loadCandidatePolicyEngine`) or any `PolicyEngine` fits.
+   */
+  readonly shadowPolicy?: ShadowPolicy
   readonly ledger: Ledger
   /** Ledger chain this guard writes to (e.g. one per tenant). Default `default`. */
   readonly chain?: string

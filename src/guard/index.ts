@@ -51,4 +51,12 @@ export type {
 } from './guard.types.js'
 export { createGuard } from './interceptor.js'
 export { findUnknownOutcomes, type UnknownOutcome } from './outcomes.js'
+export {
+  DEFAULT_SHADOW_WAIT_MS,
+  ruleIds,
+  type ShadowPolicy,
+  type ShadowResult,
+  startShadow,
+  toShadowBody,
+} from './shadow.js'
 export { createValueScrubber, REDACTED_TEXT, type ValueScrubber } from './value-scrubber.js'

@@ -25,6 +25,7 @@ import type { Guard, GuardOptions, GuardVerdict, OutcomeReport, RecordedDecision
 import { createIdentityScanner } from './identity-scan.js'
 import { type ProtectedDecision, protectDecision } from './scrub.js'
 import { scrubOutcomeBody } from './scrub-outcome.js'
+import { startShadow, toShadowBody } from './shadow.js'
 import type { ValueScrubber } from './value-scrubber.js'
 import { toWrapped } from './wrap.js'
 
@@ -111,6 +112,8 @@ export function createGuard(options: GuardOptions): Guard {
 
   const decide: Guard['decide'] = async (raw, opts = {}) => {
     const validated = validate(raw)
+    // The candidate runs next to the live bundle on the same input; it never rejects and is never enforced.
+    const shadowRun = options.shadowPolicy ? startShadow(options.shadowPolicy, validated) : undefined
     let evaluation: PolicyEvaluation
     try {
       evaluation = await policy.evaluate(validated)
@@ -132,6 +135,7 @@ export function createGuard(options: GuardOptions): Guard {
       })
     }
     const { decision, storedInput } = safe
+    const shadow = shadowRun && toShadowBody(await shadowRun, decision, (t) => safe.scrubber.scrub(t))
     const body = toDecisionBody({
       decisionId,
       ...(opts.eventId ? { eventId: opts.eventId } : {}),
@@ -139,6 +143,7 @@ export function createGuard(options: GuardOptions): Guard {
       input: storedInput,
       redactedArguments: storedInput.arguments,
       ...(opts.caller ? { caller: opts.caller } : {}),
+      ...(shadow ? { shadow } : {}),
     })
     // `append` resolves only after commit: the decision is durable before anything runs.
     const entry = await append('decision', body)

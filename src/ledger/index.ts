@@ -61,6 +61,12 @@ export {
 } from './ledger.types.js'
 export { assertLedgerSchema, migrateToLatest } from './migrations.js'
 export {
+  type DecisionsByAction,
+  type Overview,
+  type OverviewFilter,
+  overviewReport,
+} from './overview-query.js'
+export {
   type ApprovalRecord,
   type ChainSummary,
   createLedgerQueries,
@@ -75,8 +81,15 @@ export {
   toRedactionMarker,
   valueAtPointer,
 } from './redaction.js'
+export {
+  type RolloutCounts,
+  type RolloutFilter,
+  type RolloutReport,
+  rolloutReport,
+} from './rollout-query.js'
 export type { OmittedBody } from './row.js'
 export type { LedgerDatabase } from './schema.js'
+export { bucketCount, MAX_BUCKETS, type TimeBucket } from './time-buckets.js'
 export {
   type BreakKind,
   type ChainFailure,

@@ -17,9 +17,11 @@ import { registerBundleRoutes } from './routes/bundles.js'
 import { registerChainRoutes } from './routes/chains.js'
 import { registerDecisionRoutes } from './routes/decisions.js'
 import { registerEntryRoutes } from './routes/entries.js'
+import { registerInsightRoutes } from './routes/insights.js'
 import { registerOperationsRoutes } from './routes/operations.js'
 import { defaultLimits, type ServerDeps, type ServerLimits } from './server.types.js'
 import { createSidecarDecisions } from './sidecar-decisions.js'
+import { VENDOR_FILES, type VendorFile, vendorFilePath } from './vendor-assets.js'
 
 /** A created server: the express app, and `listen` for a real socket. */
 export interface ArbiterServer {
@@ -130,12 +132,20 @@ export function createServer(
   registerChainRoutes(v1, full)
   registerApprovalRoutes(v1, full)
   registerBundleRoutes(v1, full)
+  registerInsightRoutes(v1, full)
   v1.use(() => {
     throw new HttpError('NOT_FOUND', 'no such API route')
   })
   app.use('/v1', v1)
 
-  app.use(express.static(uiDirectory(), { index: 'index.html', maxAge: 0 }))
+  const ui = uiDirectory()
+  for (const name of Object.keys(VENDOR_FILES) as VendorFile[]) {
+    const path = vendorFilePath(ui, name)
+    app.get(`/vendor/${name}`, (_req, res, next) => {
+      res.type('text/javascript').sendFile(path, (error) => error && next(error))
+    })
+  }
+  app.use(express.static(ui, { index: 'index.html', maxAge: 0 }))
   app.use((_req, res) => {
     sendError(res, 'NOT_FOUND', 'not found')
   })

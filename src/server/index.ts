@@ -31,9 +31,11 @@ export { buildOpenApiDocument } from './openapi.js'
 export {
   type ChainVerification,
   defaultLimits,
+  type InsightSources,
   type ServerDeps,
   type ServerGuard,
   type ServerLimits,
+  type ShadowStatus,
   type TrustProxy,
 } from './server.types.js'
 export { parseTrustProxy } from './trust-proxy.js'

@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
-import { type DecisionBody, safeParseEntryBody } from '../entries/index.js'
+import { type DecisionBody, type ShadowBody, safeParseEntryBody } from '../entries/index.js'
 import type { AppendRequest, Ledger, LedgerEntry } from '../ledger/index.js'
 
 /** Prometheus metrics of one server process, on their own registry (tests run several servers). */
@@ -27,6 +27,8 @@ function reasonRules(reasons: DecisionBody['reasons']): string[] {
  * Creates the server's metrics: `arbiter_decisions_total{action,rule}`,
  * `arbiter_decision_latency_seconds`, `arbiter_policy_evaluation_seconds`,
  * `arbiter_ledger_append_seconds{type}`, `arbiter_conflicts_total{kind}`,
+ * `arbiter_shadow_decisions_total{result,rule}` (shadow rollout: `agree`/`disagree` with the live
+ * decision, by each rule either bundle gave), `arbiter_shadow_errors_total`,
  * `arbiter_pending_approvals`, `arbiter_invalid_entry_bodies_total{type}` (appended decision or
  * conflict entries whose body does not match its schema, left out of the counts above), plus Node
  * process metrics.
@@ -76,6 +78,17 @@ export function createServerMetrics(options: { defaultMetrics?: boolean } = {}):
     labelNames: ['type'] as const,
     registers: [registry],
   })
+  const shadowDecisions = new Counter({
+    name: 'arbiter_shadow_decisions_total',
+    help: 'Decisions also evaluated by the shadow (candidate) bundle, by result (agree or disagree with the live decision) and by each rule either bundle gave (rule="none" for none)',
+    labelNames: ['result', 'rule'] as const,
+    registers: [registry],
+  })
+  const shadowErrors = new Counter({
+    name: 'arbiter_shadow_errors_total',
+    help: 'Decisions whose shadow (candidate) bundle gave no decision: not loaded, failed or overran its deadline',
+    registers: [registry],
+  })
   let pendingSource: () => number | Promise<number> = () => 0
   new Gauge({
     name: 'arbiter_pending_approvals',
@@ -87,6 +100,16 @@ export function createServerMetrics(options: { defaultMetrics?: boolean } = {}):
     },
   })
 
+  function countShadow(reasons: DecisionBody['reasons'], shadow: ShadowBody): void {
+    if (shadow.error !== undefined || shadow.agrees === undefined) {
+      shadowErrors.inc()
+      return
+    }
+    const result = shadow.agrees ? 'agree' : 'disagree'
+    const rules = new Set([...reasons.map((r) => r.rule), ...(shadow.rules ?? [])])
+    for (const rule of rules.size > 0 ? rules : ['none']) shadowDecisions.inc({ result, rule })
+  }
+
   function count(entry: LedgerEntry): void {
     if (entry.type === 'decision') {
       const parsed = safeParseEntryBody('decision', entry.body, entry)
@@ -94,9 +117,10 @@ export function createServerMetrics(options: { defaultMetrics?: boolean } = {}):
         invalidBodies.inc({ type: entry.type })
         return
       }
-      const { action, reasons, duration_us } = parsed.body
+      const { action, reasons, duration_us, shadow } = parsed.body
       for (const rule of reasonRules(reasons)) decisions.inc({ action, rule })
       evaluation.observe(duration_us / 1e6)
+      if (shadow) countShadow(reasons, shadow)
     } else if (entry.type === 'conflict') {
       const parsed = safeParseEntryBody('conflict', entry.body, entry)
       if (parsed.ok) conflicts.inc({ kind: parsed.body.kind })

@@ -2,6 +2,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteaso
 import type { z } from 'zod'
 import * as s from './api-schemas.js'
 import { archivedBundleSchema, bundleParamsSchema } from './bundle-schemas.js'
+import * as insight from './insight-schemas.js'
 
 type Responses = RouteConfig['responses']
 
@@ -166,6 +167,29 @@ function registerRoutes(registry: OpenAPIRegistry): void {
         ...common,
         ...errors(404, 409),
       },
+    },
+    {
+      method: 'get',
+      path: '/v1/rollout',
+      summary:
+        'Shadow rollout: agreement of the candidate bundle with the live one over time, and the disagreeing decisions',
+      description:
+        `${roleNote('auditor, approver, admin')} Aggregated in SQL over decision entries of [since, until) ` +
+        '(default: the last 24 hours), one point per bucket (at most 1000). `rule` matches a rule id given ' +
+        'by either bundle. 400 when since is not before until or the range holds too many buckets.',
+      request: { query: insight.rolloutQuerySchema },
+      responses: { '200': json(insight.rolloutResponseSchema, 'the rollout report'), ...common },
+    },
+    {
+      method: 'get',
+      path: '/v1/overview',
+      summary:
+        'Overview dashboard: decisions per hour by action, top denying rules, conflicts by runtime, approvals, shadow agreement',
+      description:
+        `${roleNote('auditor, approver, admin')} Aggregated in SQL over [since, until) (default: the ` +
+        'last 24 hours; at most 31 days).',
+      request: { query: insight.overviewQuerySchema },
+      responses: { '200': json(insight.overviewResponseSchema, 'the overview'), ...common },
     },
     {
       method: 'get',

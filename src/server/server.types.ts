@@ -1,4 +1,13 @@
-import type { BundleArchive, Ledger, LedgerQueries, VerifiableLedger } from '../ledger/index.js'
+import type {
+  BundleArchive,
+  Ledger,
+  LedgerQueries,
+  Overview,
+  OverviewFilter,
+  RolloutFilter,
+  RolloutReport,
+  VerifiableLedger,
+} from '../ledger/index.js'
 import type { Clock, Logger } from '../shared/index.js'
 import type { ApiKeyStore } from './auth/api-key-store.js'
 import type { ServerMetrics } from './metrics.js'
@@ -20,6 +29,22 @@ export interface ChainVerification {
  */
 export type ServerGuard = SidecarGuard
 
+/** The shadow bundle a server evaluates next to the live one, as the dashboards show it. */
+export interface ShadowStatus {
+  readonly configured: boolean
+  readonly bundle: { readonly revision: string; readonly sha256: string } | null
+  /** Why a configured candidate holds no bundle. */
+  readonly error: string | null
+}
+
+/** Aggregations behind the dashboards (SQL over the ledger) and the shadow bundle in force. */
+export interface InsightSources {
+  rollout(filter: RolloutFilter): Promise<RolloutReport>
+  overview(filter: OverviewFilter): Promise<Overview>
+  /** Default: no shadow bundle configured. */
+  shadow?(): ShadowStatus
+}
+
 /** Plain functions and objects the composition root (`arbiter serve`, `arbiter demo`) passes in. */
 export interface ServerDeps {
   readonly guard: ServerGuard
@@ -28,6 +53,8 @@ export interface ServerDeps {
   readonly queries: LedgerQueries
   /** The archive of loaded policy bundles (`GET /v1/bundles/…`); without it those routes answer 404. */
   readonly bundles?: Pick<BundleArchive, 'get' | 'getByRevision'>
+  /** `GET /v1/rollout` and `GET /v1/overview`. */
+  readonly insights: InsightSources
   readonly keys: Pick<ApiKeyStore, 'authenticate'>
   /** Runs a full verification of one chain. */
   readonly verify: (chain: string) => Promise<ChainVerification>

@@ -100,7 +100,10 @@ describe.skipIf(process.env.ARBITER_SKIP_BROWSER === '1')('compliance web UI in 
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('not accepted')
     await page.screenshot({ path: join(artifacts, 'ui-sign-in.png') })
 
+    // The console opens on the overview; the ledger is one click away.
     await signIn(page, f.url, f.keys.auditor)
+    await page.getByRole('heading', { name: 'Overview' }).waitFor()
+    await page.getByRole('link', { name: 'Ledger', exact: true }).click()
     await page.locator('#ledger-table tbody tr').first().waitFor()
     await page.screenshot({ path: join(artifacts, 'ui-ledger.png'), fullPage: true })
 

@@ -98,6 +98,8 @@ describe.each(backendFactories)('HTTP API on %s', (_name, createBackend) => {
       ['GET', '/v1/approvals', undefined, ['auditor', 'approver', 'admin']],
       ['POST', '/v1/approvals/nope', { verdict: 'approve' }, ['approver', 'admin']],
       ['GET', '/v1/openapi.json', undefined, ['agent', 'auditor', 'approver', 'admin']],
+      ['GET', '/v1/rollout', undefined, ['auditor', 'approver', 'admin']],
+      ['GET', '/v1/overview', undefined, ['auditor', 'approver', 'admin']],
     ]
     it.each(matrix)('%s %s (body %j) is open to %j only', async (method, path, body, allowed) => {
       for (const role of ['agent', 'auditor', 'approver', 'admin'] as const) {
@@ -440,6 +442,8 @@ describe.each(backendFactories)('HTTP API on %s', (_name, createBackend) => {
           '/v1/entries/{chain}/{seq}',
           '/v1/export',
           '/v1/openapi.json',
+          '/v1/overview',
+          '/v1/rollout',
           '/v1/verify',
           '/v1/whoami',
         ].sort(),

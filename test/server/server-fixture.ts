@@ -46,7 +46,7 @@ export interface ServerFixture {
 export async function startServerFixture(
   backend: TestBackend,
   limits: Partial<ServerLimits> = {},
-  options: { logger?: Logger } = {},
+  options: { logger?: Logger; bundlePath?: string; shadowBundlePath?: string } = {},
 ): Promise<ServerFixture> {
   // Keys (and, for PGlite, the database) in a directory of the test's own; nothing from the environment.
   const dataDir = backend.dataDir ?? mkdtempSync(join(tmpdir(), 'arbiter-server-keys-'))
@@ -54,7 +54,8 @@ export async function startServerFixture(
     {
       ...(backend.databaseUrl ? { databaseUrl: backend.databaseUrl } : {}),
       dataDir,
-      bundlePath,
+      bundlePath: options.bundlePath ?? bundlePath,
+      ...(options.shadowBundlePath ? { shadowBundlePath: options.shadowBundlePath } : {}),
       redactionKey: randomBytes(32).toString('hex'),
       // A generous deadline: these tests assert decisions, and a starved shared machine must not turn
       // one into a timeout (the deadline itself is tested in test/policy and test/security).

@@ -42,6 +42,10 @@ export function registerServe(program: Command): void {
       .option('--port <n>', 'port (0 picks a free one)', '8080')
       .option('--host <host>', 'interface to listen on', '127.0.0.1')
       .option('--bundle <path>', 'policy bundle (default $ARBITER_BUNDLE or build/bundle.tar.gz)')
+      .option(
+        '--shadow-bundle <path>',
+        'candidate bundle evaluated next to the live one and recorded, never enforced (env ARBITER_SHADOW_BUNDLE)',
+      )
       .option('--chain <id>', 'ledger chain the guard writes decisions to', 'default')
       .option('--watch', 'reload the policy bundle when the file changes')
       .option('--anchor-dir <dir>', 'also write checkpoints to this directory (env ARBITER_ANCHOR_DIR)')

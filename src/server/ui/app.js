@@ -1,10 +1,13 @@
 import { ApiError, forgetKey, getJson, storedKey, storeKey, whoami } from './api.js'
+import { destroyCharts } from './charts.js'
 import { h, mount, stateMessage } from './dom.js'
 import { renderApprovals } from './views/approvals.js'
 import { renderChains } from './views/chains.js'
 import { renderConflicts } from './views/conflicts.js'
 import { renderEntry } from './views/entry.js'
 import { renderLedger } from './views/ledger.js'
+import { renderOverview } from './views/overview.js'
+import { renderRollout } from './views/rollout.js'
 
 const main = document.getElementById('main')
 const nav = document.getElementById('nav')
@@ -50,7 +53,7 @@ function signInView(message) {
             storeKey(input.value.trim())
             identity = me
             showIdentity()
-            if (!location.hash || location.hash === '#/signin') location.hash = '#/ledger'
+            if (!location.hash || location.hash === '#/signin') location.hash = '#/overview'
             else route()
           } catch (e) {
             error.textContent =
@@ -96,6 +99,8 @@ async function refreshPendingCount() {
 }
 
 const views = {
+  overview: (params) => renderOverview(main, params),
+  rollout: (params) => renderRollout(main, params),
   ledger: (params) => renderLedger(main, params),
   entry: (params) => renderEntry(main, params),
   approvals: () => renderApprovals(main, identity, refreshPendingCount),
@@ -106,7 +111,7 @@ const views = {
 /** Parses `#/view/a/b?x=1` into a view name, path parts and query. */
 function parseHash() {
   const [path, query] = location.hash.replace(/^#\/?/, '').split('?')
-  const [view, ...parts] = (path || 'ledger').split('/')
+  const [view, ...parts] = (path || 'overview').split('/')
   return { view, parts: parts.map(decodeURIComponent), query: new URLSearchParams(query ?? '') }
 }
 
@@ -120,6 +125,7 @@ async function route() {
   }
   const render = views[view]
   if (!render) return mount(main, stateMessage('empty', 'This page does not exist.', 'Use the menu above.'))
+  destroyCharts()
   mount(main, stateMessage('loading', 'Loading…'))
   try {
     await render({ parts, query })

@@ -131,6 +131,7 @@ function decisionSection(entry) {
         ['Decision id', h('code', { text: b.decision_id })],
       ]),
     ),
+    b.shadow ? shadowSection(b.shadow) : null,
   ]
 }
 
@@ -152,6 +153,28 @@ function bundleLink(sha256) {
     },
   })
   return h('span', {}, shortHash(sha256), ' ', button, failed)
+/** What the shadow (candidate) bundle would have decided: recorded, never enforced. */
+function shadowSection(shadow) {
+  return h(
+    'section',
+    { class: 'card', id: 'shadow-decision' },
+    h('h2', {}, 'Shadow candidate ', shadow.error ? badge('error') : badge(shadow.action)),
+    h('p', {
+      class: 'muted',
+      text: shadow.error
+        ? 'The candidate bundle gave no decision for this call; the live decision above stood.'
+        : shadow.agrees
+          ? 'The candidate bundle would have decided the same. It was not enforced.'
+          : 'The candidate bundle would have decided differently. It was not enforced.',
+    }),
+    facts([
+      ['Candidate rules', shadow.rules ? h('code', { text: shadow.rules.join(', ') || '—' }) : null],
+      ['Candidate error', shadow.error ?? null],
+      ['Candidate revision', shadow.bundle ? h('code', { text: shadow.bundle.revision }) : null],
+      ['Candidate SHA-256', shadow.bundle ? shortHash(shadow.bundle.sha256) : null],
+      ['Candidate evaluation time', shadow.duration_us !== undefined ? `${shadow.duration_us} µs` : null],
+    ]),
+  )
 }
 
 function linkedItem(entry) {
