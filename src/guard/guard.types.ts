@@ -3,6 +3,7 @@ import type { Ledger, LedgerEntry } from '../ledger/index.js'
 import type { Decision, PolicyEngine, Reason, ToolCallInput } from '../policy/index.js'
 import type { Clock, IdFactory, Logger } from '../shared/index.js'
 import type { ApprovalDesk } from './approvals.js'
+import type { TracingOption } from './tracing.js'
 import type { ValueScrubber } from './value-scrubber.js'
 
 /** Who is calling a tool, on whose behalf, in which session: everything of a call but the tool itself. */
@@ -51,6 +52,12 @@ export interface GuardOptions {
     readonly maxArgumentBytes?: number
   }
   readonly logger?: Logger
+  /**
+   * OpenTelemetry spans (`execute_tool <tool>`, with `arbiter.policy.evaluate` and
+   * `arbiter.ledger.commit` children) through `@opentelemetry/api` when it is installed, to its global
+   * tracer provider unless `tracerProvider` is given. `false` switches them off. Never carries arguments.
+   */
+  readonly tracing?: TracingOption
 }
 
 /** Extra facts about one call that come from outside the tool input (adapters use these). */
@@ -62,6 +69,18 @@ export interface CheckOptions {
    * observe a call the runtime already ran pass false: there is nothing left to hold.
    */
   readonly awaitApproval?: boolean
+  /**
+   * The framework's id of this tool call (`tool_use` id, Responses `call_id`, AI SDK `toolCallId`):
+   * the span attribute `gen_ai.tool.call.id`. Not recorded in the ledger.
+   */
+  readonly callId?: string
+}
+
+/** What `guard.decide` takes besides the call (`callId` as in {@link CheckOptions}). */
+export interface DecideOptions {
+  readonly eventId?: string
+  readonly caller?: Caller
+  readonly callId?: string
 }
 
 /** A decision as recorded in the ledger, before any approval. */
@@ -142,7 +161,7 @@ export interface Guard {
    * Validates, evaluates and records a decision without settling approvals. `caller` (the API key
    * that asked, over HTTP) is recorded on the decision and on its approval request.
    */
-  decide(input: unknown, options?: { eventId?: string; caller?: Caller }): Promise<RecordedDecision>
+  decide(input: unknown, options?: DecideOptions): Promise<RecordedDecision>
   /**
    * Opens the approval request for a `require_approval` decision and returns its approval id, without
    * waiting (the HTTP decision API answers `pending` at once and lets the caller poll).

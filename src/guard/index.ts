@@ -42,6 +42,7 @@ export {
 export type {
   CallContext,
   CheckOptions,
+  DecideOptions,
   Guard,
   GuardOptions,
   GuardVerdict,
@@ -51,4 +52,5 @@ export type {
 } from './guard.types.js'
 export { createGuard } from './interceptor.js'
 export { findUnknownOutcomes, type UnknownOutcome } from './outcomes.js'
+export { SPAN_ATTRIBUTES, type TracerProviderLike, type TracingOption } from './tracing.js'
 export { createValueScrubber, REDACTED_TEXT, type ValueScrubber } from './value-scrubber.js'
