@@ -128,10 +128,12 @@ export {
   admitToolCall,
   type CallContext,
   type Caller,
+  type CheckOptions,
   createApprovalDesk,
   createFreeTextScrubber,
   createGuard,
   DEFAULT_ADMISSION_LIMITS,
+  type DecideOptions,
   type FreeTextScrubber,
   findUnknownOutcomes,
   type Guard,
@@ -140,7 +142,10 @@ export {
   type GuardOptions,
   type GuardVerdict,
   type PendingApproval,
+  SPAN_ATTRIBUTES,
   ToolDeniedError,
+  type TracerProviderLike,
+  type TracingOption,
   type WrapMeta,
 } from './guard/index.js'
 // Ledger: storage, the hash chain, checkpoints, verification, export, redaction.

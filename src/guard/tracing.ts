@@ -21,7 +21,13 @@ export interface TracerProviderLike {
 /** `GuardOptions.tracing`: `false` switches spans off; `tracerProvider` overrides the global one. */
 export type TracingOption = false | { readonly tracerProvider?: TracerProviderLike }
 
-/** The attribute names Arbiter sets on its spans (GenAI semconv plus `arbiter.*`). */
+/**
+ * The attribute names Arbiter sets on its spans (GenAI semantic conventions plus `arbiter.*`), for
+ * queries and span processors.
+ *
+ * @example
+ * const denied = exporter.getFinishedSpans().filter((s) => s.attributes[SPAN_ATTRIBUTES.action] === 'deny')
+ */
 export const SPAN_ATTRIBUTES = {
   operation: 'gen_ai.operation.name',
   toolName: 'gen_ai.tool.name',
