@@ -4,6 +4,7 @@ import type { GuardResult } from '../sections/guard.js'
 import type { HostileResult } from '../sections/hostile.js'
 import type { MultiProcessResult } from '../sections/multi-process.js'
 import type { SidecarResult } from '../sections/sidecar.js'
+import { renderTracing, type TracingResult } from '../sections/tracing.js'
 import type { VerifyResult } from '../sections/verify.js'
 import type { MachineInfo } from './machine.js'
 
@@ -21,6 +22,7 @@ export interface BenchResults {
   verify: VerifyResult[]
   multiProcess?: MultiProcessResult
   sidecar?: SidecarResult
+  tracing?: TracingResult[]
   targets: TargetCheck[]
   errors: { section: string; backend?: string; message: string }[]
 }
@@ -301,6 +303,7 @@ export function renderTable(r: BenchResults): string {
       `   Arbiter answered 200 ${fmt(r.sidecar.acknowledged)} times; decision entries on its chain: ${fmt(r.sidecar.recorded)}`,
     )
   }
+  if (r.tracing?.length) lines.push(...renderTracing(r.tracing))
   lines.push('', 'Targets (issue 6: items 1 to 5; issue 9: item 6)')
   const w = [62, 26, 8]
   for (const t of r.targets) lines.push(row([`${t.item}. ${t.target}`, t.measured, t.status], w))
