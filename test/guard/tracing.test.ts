@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { trace } from '@opentelemetry/api'
 import {
   BasicTracerProvider,
@@ -8,6 +11,7 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { readEntry } from '../../src/entries/index.js'
 import { SPAN_ATTRIBUTES as A, type CallContext, type Guard } from '../../src/guard/index.js'
+import { DEFAULT_BUNDLE_PATH } from '../../src/policy/index.js'
 import {
   contexts,
   entriesOf,
@@ -15,6 +19,7 @@ import {
   transferArgs,
   usePgliteGuardEnvironment,
 } from '../support/guard-harness.js'
+import { runTsxChild } from '../support/tsx-child.js'
 
 // The guard's default path: spans go to the global tracer provider of @opentelemetry/api.
 const exporter = new InMemorySpanExporter()
@@ -209,4 +214,20 @@ describe('guard spans (OpenTelemetry GenAI execute_tool)', () => {
       expect(spans()).toHaveLength(0)
     })
   })
+})
+
+describe('without @opentelemetry/api installed', () => {
+  it('decides, records and runs as usual, with no tracing at all', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'arbiter-no-otel-'))
+    try {
+      const out = await runTsxChild('test/guard/fixtures/no-otel-worker.ts', [dataDir, DEFAULT_BUNDLE_PATH])
+      expect(JSON.parse(out)).toEqual({
+        otel: 'ERR_MODULE_NOT_FOUND',
+        ran: 1,
+        entries: ['decision:allow', 'outcome:ok'],
+      })
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  }, 300_000)
 })
