@@ -8,9 +8,8 @@ import {
   toDecisionBody,
   toOutcomeBody,
 } from '../entries/index.js'
-import { LedgerError } from '../ledger/index.js'
 import { type PolicyEvaluation, parseToolCallInput, type ToolCallInput } from '../policy/index.js'
-import { describeError, randomIds, silentLogger, systemClock, ValidationError } from '../shared/index.js'
+import { describeError, randomIds, silentLogger, systemClock } from '../shared/index.js'
 import {
   type AdmissionLimits,
   admitToolCall,
@@ -30,6 +29,7 @@ import type {
   OutcomeReport,
   RecordedDecision,
 } from './guard.types.js'
+import { createGuardAppend } from './guard-append.js'
 import { createIdentityScanner } from './identity-scan.js'
 import { type ProtectedDecision, protectDecision } from './scrub.js'
 import { scrubOutcomeBody } from './scrub-outcome.js'
@@ -78,25 +78,7 @@ export function createGuard(options: GuardOptions): Guard {
   const flaggedIdentity = createIdentityScanner(policy, logger)
   const tracing = createGuardTracing(options.tracing)
 
-  const append = async <T extends string>(type: T, body: EntryBodyOf<T>) => {
-    try {
-      return await ledger.append({ chain, type, body })
-    } catch (error) {
-      if (error instanceof LedgerError && error.code === 'LEDGER_DUPLICATE')
-        throw new GuardError('GUARD_ALREADY_RECORDED', `${type} already recorded: ${error.message}`, {
-          cause: error,
-        })
-      // Admitted, but past what this ledger stores (its body limits are lower than the admission
-      // limits): bad input for this deployment, not an outage.
-      if (error instanceof LedgerError && error.code === 'LEDGER_BODY_INVALID')
-        throw new ValidationError(`tool call cannot be recorded: ${error.message}`, [
-          { path: '(body)', message: error.message },
-        ])
-      throw new GuardError('GUARD_LEDGER_UNAVAILABLE', `cannot record ${type}: ${describeError(error)}`, {
-        cause: error,
-      })
-    }
-  }
+  const append = createGuardAppend(ledger, chain)
 
   // The ledger commit of a guarded call, as a child span carrying where the entry landed.
   const commit = <T extends 'decision' | 'outcome'>(span: CallSpan, type: T, body: EntryBodyOf<T>) =>

@@ -130,7 +130,7 @@ describe('cross-runtime equivalence (issue 14 scenario)', () => {
       }
       const decisions = await decisionsOf(runtime)
       expect(decisions.map((d) => d.input.tool.name)).toEqual(scenarioCalls.map(policyName))
-    }, 120_000)
+    }, 300_000)
 
   it('every runtime produced the same action and rule ids per call; the table is in docs/integrations.md', async () => {
     const rows: EquivalenceRow[] = []
