@@ -102,7 +102,8 @@ function inContextOf(otel: Api, span: OtelApi.Span): CallSpan['activate'] {
 /** A low-cardinality error identifier: the typed error's `code`, else the class name (semconv). */
 function errorType(error: unknown): string {
   if (error instanceof ArbiterError) return error.code
-  if (error instanceof Error) return error.name || 'Error'
+  // A tool's error is the tool's (or its input's) making: only an identifier-like class name is kept.
+  if (error instanceof Error && /^[A-Za-z_$][\w$]{0,63}$/.test(error.name)) return error.name
   return '_OTHER'
 }
 

@@ -173,6 +173,20 @@ describe('guard spans (OpenTelemetry GenAI execute_tool)', () => {
       expect(span!.attributes[A.errorType]).toBe('TypeError')
       expect(span!.status).toEqual({ code: 2, message: 'TypeError' })
     })
+
+    it('keeps a tool error name only when it is an identifier (it may carry the input)', async () => {
+      const failing = () => {
+        const error = new Error('boom')
+        error.name = `Bad ${SECRET}`
+        throw error
+      }
+      await expect(
+        env.guard.execute(call('accounts.get_balance', { account_number: '4401778812' }), failing),
+      ).rejects.toThrow('boom')
+      const [span] = toolSpans()
+      expect(span!.attributes[A.errorType]).toBe('_OTHER')
+      expect(exported(span!)).not.toContain(SECRET)
+    })
   })
 
   describe('tool arguments', () => {
