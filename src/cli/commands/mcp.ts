@@ -6,9 +6,9 @@ import { createArbiter } from '../../app/index.js'
 import { CliExit } from '../cli-exit.js'
 import { addDatabaseOptions, type ConfigFlags, configFromFlags } from '../config.js'
 import { stdioUpstream } from '../mcp-upstream.js'
-import { policyVisibility } from '../mcp-visibility.js'
+import { assertConfiguredKeys, type TrustFlags } from '../trust-config.js'
 
-export interface McpFlags extends ConfigFlags {
+export interface McpFlags extends ConfigFlags, TrustFlags {
   readonly serverName: string
   readonly principal?: string
   readonly roles?: string
@@ -74,7 +74,11 @@ export function registerMcp(program: Command): void {
       .option('--bundle <path>', 'policy bundle (default $ARBITER_BUNDLE or build/bundle.tar.gz)')
       .option('--watch', 'reload the policy bundle when the file changes')
       .option('--chain <id>', 'ledger chain the gateway writes decisions to', 'default')
-      .option('--upstream-timeout <ms>', 'give up on an upstream request silent this long', '300000'),
+      .option('--upstream-timeout <ms>', 'give up on an upstream request silent this long', '300000')
+      .option(
+        '--allow-generated-keys',
+        'demo only: with PostgreSQL, accept keys generated in the data dir (env ARBITER_ALLOW_GENERATED_KEYS=1)',
+      ),
   ).action(async (upstream: string[], flags: McpFlags) => {
     const { upstreamTimeoutMs } = checkCommonFlags(flags)
     const [command, ...args] = upstream
@@ -84,7 +88,10 @@ export function registerMcp(program: Command): void {
         2,
       )
     const principal = principalFromFlags(flags)
-    const arbiter = await createArbiter(configFromFlags(flags), {
+    const config = configFromFlags(flags)
+    // Gateways sharing one PostgreSQL ledger must share its keys (redaction markers, checkpoints).
+    assertConfiguredKeys(config, flags, ['ARBITER_SIGNING_KEY', 'ARBITER_REDACTION_KEY'])
+    const arbiter = await createArbiter(config, {
       chain: flags.chain,
       watch: flags.watch ?? false,
     })
@@ -94,7 +101,8 @@ export function registerMcp(program: Command): void {
         serverName: flags.serverName,
         principal,
         ...(flags.agentId ? { agentId: flags.agentId } : {}),
-        visibility: policyVisibility(arbiter.policy),
+        // The bundle's optional arbiter/visible: which tools tools/list shows (all without it).
+        visibility: (input) => arbiter.policy.isToolVisible(input),
         connectUpstream: stdioUpstream(command, args),
         upstreamTimeoutMs,
         logger: arbiter.logger,
