@@ -1,11 +1,10 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import type { Command } from 'commander'
 import { z } from 'zod'
-import { createMcpGateway, type McpPrincipal } from '../../adapters/mcp/index.js'
+import { createMcpGateway, type McpPrincipal, stdioUpstream } from '../../adapters/mcp/index.js'
 import { createArbiter } from '../../app/index.js'
 import { CliExit } from '../cli-exit.js'
 import { addDatabaseOptions, type ConfigFlags, configFromFlags } from '../config.js'
-import { stdioUpstream } from '../mcp-upstream.js'
 import { assertConfiguredKeys, type TrustFlags } from '../trust-config.js'
 
 export interface McpFlags extends ConfigFlags, TrustFlags {
