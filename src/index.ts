@@ -40,6 +40,19 @@ export {
 // Runtime adapters.
 export { wrapTool } from './adapters/generic/index.js'
 export {
+  createMcpGateway,
+  HIDDEN_TOOL_RULE,
+  type McpGateway,
+  McpGatewayError,
+  type McpGatewayErrorCode,
+  type McpGatewayOptions,
+  type McpGatewaySession,
+  type McpPrincipal,
+  stdioUpstream,
+  type ToolVisibility,
+  upstreamEnvironment,
+} from './adapters/mcp/index.js'
+export {
   type ConflictReport,
   createSessionGuard,
   type SessionGuard,

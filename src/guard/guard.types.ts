@@ -83,6 +83,19 @@ export interface DecideOptions {
   readonly callId?: string
 }
 
+/** Extra facts for `guard.decide`. */
+export interface DecideOptions {
+  /** Vendor event id; stored as `event_id`. */
+  readonly eventId?: string
+  /** The API key that asked (HTTP); recorded on the decision and its approval request. */
+  readonly caller?: Caller
+  /**
+   * The front door's own refusal (e.g. `arbiter.mcp_tool_hidden`, a tool the policy hides from this
+   * caller): the call is still evaluated (for its redactions), and recorded as `deny` with this reason.
+   */
+  readonly veto?: Reason
+}
+
 /** A decision as recorded in the ledger, before any approval. */
 export interface RecordedDecision {
   readonly decisionId: string

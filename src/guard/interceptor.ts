@@ -17,7 +17,7 @@ import {
   DEFAULT_ADMISSION_LIMITS,
 } from './admission.js'
 import { createApprovalDesk } from './approvals.js'
-import { needsApproval } from './decision-entry.js'
+import { needsApproval, vetoed } from './decision-entry.js'
 import { GuardError, ToolDeniedError } from './errors.js'
 import { createFreeTextScrubber } from './free-text.js'
 import type {
@@ -127,6 +127,7 @@ export function createGuard(options: GuardOptions): Guard {
       })
     }
     const input = evaluation.input ?? validated
+    if (opts.veto) evaluation = { ...evaluation, decision: vetoed(evaluation.decision, opts.veto) }
     const decisionId = ids.next()
     const identity = await flaggedIdentity(input, evaluation.bundle.sha256)
     let safe: ProtectedDecision
