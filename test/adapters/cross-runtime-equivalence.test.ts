@@ -17,6 +17,7 @@ import {
   claudeAgentDriver,
   genericDriver,
   managedAgentsDriver,
+  mcpGatewayDriver,
   messagesDriver,
   openaiAgentsDriver,
   type RuntimeDriver,
@@ -105,7 +106,7 @@ const runtimes: ReadonlyArray<readonly [name: string, runtime: string, driver: (
         (c) => (c.role === 'care' ? keys.care : keys.fin),
       ),
   ],
-  // MCP gateway: not built on this branch yet (issue 11); its row goes here once it exists.
+  ['MCP gateway (arbiter mcp)', 'mcp', () => mcpGatewayDriver(guard)],
 ]
 
 const policyName = (c: ScenarioCall) => scenarioTools.find((t) => t.name === c.tool)!.policyName

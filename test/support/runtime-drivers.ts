@@ -1,6 +1,10 @@
 import { createAnthropic } from '@ai-sdk/anthropic'
 import { tool as claudeTool, createSdkMcpServer } from '@anthropic-ai/claude-agent-sdk'
 import type Anthropic from '@anthropic-ai/sdk'
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js'
+import { Server } from '@modelcontextprotocol/sdk/server/index.js'
+import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js'
 import { Agent, OpenAIProvider, tool as openaiTool, Runner } from '@openai/agents'
 import { tool as aiTool, generateText, jsonSchema, stepCountIs, type Tool } from 'ai'
 import { z } from 'zod'
@@ -8,6 +12,7 @@ import { runGuardedToolLoop } from '../../src/adapters/anthropic-messages/index.
 import { createClaudeAgentGuard } from '../../src/adapters/claude-agent-sdk/index.js'
 import { wrapTool } from '../../src/adapters/generic/index.js'
 import { createSessionGuard } from '../../src/adapters/managed-agents/index.js'
+import { createMcpGateway } from '../../src/adapters/mcp/index.js'
 import { createOpenAIAgentsGuard } from '../../src/adapters/openai-agents/index.js'
 import { createAiSdkGuard } from '../../src/adapters/vercel-ai/index.js'
 import { lastToolResultText } from '../../src/demo/scenarios/fintech.js'
@@ -265,5 +270,58 @@ export function sidecarDriver(url: () => string, keyFor: (c: ScenarioCall) => st
     if (!response.ok)
       throw new Error(`POST /v1/decisions answered ${response.status}: ${await response.text()}`)
     return []
+  }
+}
+
+/** An upstream MCP server offering the scenario tools under their policy names (low-level `Server`). */
+function scenarioMcpServer(ran: string[]): Server {
+  const server = new Server({ name: 'scenario', version: '1.0.0' }, { capabilities: { tools: {} } })
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({
+    tools: scenarioTools.map((t) => ({
+      name: t.policyName,
+      description: t.description,
+      inputSchema: t.parameters,
+    })),
+  }))
+  server.setRequestHandler(CallToolRequestSchema, async (request) => {
+    const t = scenarioTools.find((s) => s.policyName === request.params.name)
+    if (!t) throw new Error(`unknown tool ${request.params.name}`)
+    const result = runScenarioTool(ran, t.name, request.params.arguments ?? {})
+    return { content: [{ type: 'text' as const, text: JSON.stringify(result) }] }
+  })
+  return server
+}
+
+/**
+ * The MCP gateway (`createMcpGateway`, what `arbiter mcp` runs) between the official SDK client and an
+ * upstream MCP server, over the SDK's in-memory transports; one gateway session per call, since the
+ * principal is fixed per gateway (`--principal`, `--roles`).
+ */
+export function mcpGatewayDriver(guard: Guard): RuntimeDriver {
+  return async (c) => {
+    const ran: string[] = []
+    const ctx = scenarioContext(c.role, 'mcp')
+    const gateway = createMcpGateway({
+      guard,
+      serverName: 'scenario',
+      agentId: ctx.agent.id,
+      principal: ctx.principal,
+      connectUpstream: async () => {
+        const [gatewaySide, serverSide] = InMemoryTransport.createLinkedPair()
+        await scenarioMcpServer(ran).connect(serverSide)
+        return gatewaySide
+      },
+    })
+    const [clientSide, gatewaySide] = InMemoryTransport.createLinkedPair()
+    const session = await gateway.connect(gatewaySide)
+    const client = new Client({ name: 'equivalence-client', version: '1.0.0' })
+    try {
+      await client.connect(clientSide)
+      await client.callTool({ name: toolOf(c.tool).policyName, arguments: c.arguments })
+    } finally {
+      await client.close()
+      await session.close()
+    }
+    return ran
   }
 }
