@@ -17,6 +17,7 @@ import { benchMultiProcess } from './sections/multi-process.js'
 import { benchReplay } from './sections/replay.js'
 import { benchShadow } from './sections/shadow.js'
 import { benchSidecar } from './sections/sidecar.js'
+import { benchTracing, createBenchTracerProvider } from './sections/tracing.js'
 import { benchVerify } from './sections/verify.js'
 
 const log = (text: string) => process.stderr.write(`[bench] ${text}\n`)
@@ -127,7 +128,7 @@ async function main(): Promise<void> {
       })
     // One database per backend for guard, append and verify (a fresh PGlite costs seconds to create);
     // each writes its own chains, and the verifier reads only its own.
-    const perBackend = ['guard', 'append', 'verify'] as const
+    const perBackend = ['guard', 'append', 'verify', 'tracing'] as const
     for (const kind of options.backends) {
       if (!perBackend.some((name) => options.sections.has(name))) break
       const { location, dispose } = await freshLocation(options, kind, 'run')
@@ -139,6 +140,21 @@ async function main(): Promise<void> {
               results.guard.push(
                 await benchGuard(options, createBenchGuard(engine, store, 'bench-guard'), kind),
               )
+            })
+          if (options.sections.has('tracing'))
+            await section('tracing', kind, async () => {
+              const { provider, exporter } = createBenchTracerProvider()
+              const guards = {
+                off: createBenchGuard(engine, store, 'bench-trace-off', false),
+                noProvider: createBenchGuard(engine, store, 'bench-trace-api'),
+                sdk: createBenchGuard(engine, store, 'bench-trace-sdk', { tracerProvider: provider }),
+              }
+              const flush = async () => {
+                await provider.forceFlush()
+                await provider.shutdown()
+                return exporter.count
+              }
+              results.tracing = [...(results.tracing ?? []), await benchTracing(options, guards, flush, kind)]
             })
           if (options.sections.has('append'))
             await section('append', kind, async () => {

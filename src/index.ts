@@ -40,6 +40,19 @@ export {
 // Runtime adapters.
 export { wrapTool } from './adapters/generic/index.js'
 export {
+  createMcpGateway,
+  HIDDEN_TOOL_RULE,
+  type McpGateway,
+  McpGatewayError,
+  type McpGatewayErrorCode,
+  type McpGatewayOptions,
+  type McpGatewaySession,
+  type McpPrincipal,
+  stdioUpstream,
+  type ToolVisibility,
+  upstreamEnvironment,
+} from './adapters/mcp/index.js'
+export {
   type ConflictReport,
   createSessionGuard,
   type SessionGuard,
@@ -128,10 +141,12 @@ export {
   admitToolCall,
   type CallContext,
   type Caller,
+  type CheckOptions,
   createApprovalDesk,
   createFreeTextScrubber,
   createGuard,
   DEFAULT_ADMISSION_LIMITS,
+  type DecideOptions,
   type FreeTextScrubber,
   findUnknownOutcomes,
   type Guard,
@@ -140,7 +155,10 @@ export {
   type GuardOptions,
   type GuardVerdict,
   type PendingApproval,
+  SPAN_ATTRIBUTES,
   ToolDeniedError,
+  type TracerProviderLike,
+  type TracingOption,
   type WrapMeta,
 } from './guard/index.js'
 // Ledger: storage, the hash chain, checkpoints, verification, export, redaction.

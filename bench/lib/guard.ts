@@ -1,5 +1,5 @@
 // The harness's door to Arbiter's guard and policy engine (front doors only).
-import { createGuard } from '../../src/guard/index.js'
+import { createGuard, type GuardOptions } from '../../src/guard/index.js'
 import { createEvaluator, type Evaluator, type PolicyEngine, readBundle } from '../../src/policy/index.js'
 import { silentLogger, systemClock } from '../../src/shared/index.js'
 import type { BenchStore } from './store.js'
@@ -17,12 +17,18 @@ export interface BenchGuard {
 }
 
 /** A guard on `store`'s ledger with the bench's engine, writing to `chain`. */
-export function createBenchGuard(engine: PolicyEngine, store: BenchStore, chain: string): BenchGuard {
+export function createBenchGuard(
+  engine: PolicyEngine,
+  store: BenchStore,
+  chain: string,
+  tracing?: GuardOptions['tracing'],
+): BenchGuard {
   const guard = createGuard({
     policy: engine,
     ledger: store.ledger,
     chain,
     redactionKey: 'bench-redaction-key',
+    ...(tracing !== undefined ? { tracing } : {}),
   })
   const noop = () => undefined
   return { call: (input) => guard.execute(input, noop) }

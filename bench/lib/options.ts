@@ -9,6 +9,7 @@ export const SECTIONS = [
   'sidecar',
   'replay',
   'shadow',
+  'tracing',
 ] as const
 export type Section = (typeof SECTIONS)[number]
 export type BackendName = 'postgres' | 'pglite'

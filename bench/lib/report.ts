@@ -6,6 +6,7 @@ import type { MultiProcessResult } from '../sections/multi-process.js'
 import type { ReplayResult } from '../sections/replay.js'
 import { renderShadow, type ShadowBenchResult } from '../sections/shadow.js'
 import type { SidecarResult } from '../sections/sidecar.js'
+import { renderTracing, type TracingResult } from '../sections/tracing.js'
 import type { VerifyResult } from '../sections/verify.js'
 import type { MachineInfo } from './machine.js'
 
@@ -25,6 +26,7 @@ export interface BenchResults {
   sidecar?: SidecarResult
   replay?: ReplayResult
   shadow?: ShadowBenchResult
+  tracing?: TracingResult[]
   targets: TargetCheck[]
   errors: { section: string; backend?: string; message: string }[]
 }
@@ -333,6 +335,7 @@ export function renderTable(r: BenchResults): string {
       `   replayed ${fmt(rp.replayed)}, changed ${fmt(rp.changed)}, not replayable ${fmt(rp.notReplayable)}; fixture written in ${fmt(rp.generateSeconds, 1)} s`,
     )
   }
+  if (r.tracing?.length) lines.push(...renderTracing(r.tracing))
   lines.push('', 'Targets (issue 6: items 1 to 5; issue 9: item 6; issue 12: item 7)')
   const w = [62, 26, 8]
   for (const t of r.targets) lines.push(row([`${t.item}. ${t.target}`, t.measured, t.status], w))

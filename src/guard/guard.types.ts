@@ -4,6 +4,7 @@ import type { Decision, PolicyEngine, Reason, ToolCallInput } from '../policy/in
 import type { Clock, IdFactory, Logger } from '../shared/index.js'
 import type { ApprovalDesk } from './approvals.js'
 import type { ShadowPolicy } from './shadow.js'
+import type { TracingOption } from './tracing.js'
 import type { ValueScrubber } from './value-scrubber.js'
 
 /** Who is calling a tool, on whose behalf, in which session: everything of a call but the tool itself. */
@@ -59,6 +60,12 @@ export interface GuardOptions {
     readonly maxArgumentBytes?: number
   }
   readonly logger?: Logger
+  /**
+   * OpenTelemetry spans (`execute_tool <tool>`, with `arbiter.policy.evaluate` and
+   * `arbiter.ledger.commit` children) through `@opentelemetry/api` when it is installed, to its global
+   * tracer provider unless `tracerProvider` is given. `false` switches them off. Never carries arguments.
+   */
+  readonly tracing?: TracingOption
 }
 
 /** Extra facts about one call that come from outside the tool input (adapters use these). */
@@ -70,6 +77,31 @@ export interface CheckOptions {
    * observe a call the runtime already ran pass false: there is nothing left to hold.
    */
   readonly awaitApproval?: boolean
+  /**
+   * The framework's id of this tool call (`tool_use` id, Responses `call_id`, AI SDK `toolCallId`):
+   * the span attribute `gen_ai.tool.call.id`. Not recorded in the ledger.
+   */
+  readonly callId?: string
+}
+
+/** What `guard.decide` takes besides the call (`callId` as in {@link CheckOptions}). */
+export interface DecideOptions {
+  readonly eventId?: string
+  readonly caller?: Caller
+  readonly callId?: string
+}
+
+/** Extra facts for `guard.decide`. */
+export interface DecideOptions {
+  /** Vendor event id; stored as `event_id`. */
+  readonly eventId?: string
+  /** The API key that asked (HTTP); recorded on the decision and its approval request. */
+  readonly caller?: Caller
+  /**
+   * The front door's own refusal (e.g. `arbiter.mcp_tool_hidden`, a tool the policy hides from this
+   * caller): the call is still evaluated (for its redactions), and recorded as `deny` with this reason.
+   */
+  readonly veto?: Reason
 }
 
 /** A decision as recorded in the ledger, before any approval. */
@@ -150,7 +182,7 @@ export interface Guard {
    * Validates, evaluates and records a decision without settling approvals. `caller` (the API key
    * that asked, over HTTP) is recorded on the decision and on its approval request.
    */
-  decide(input: unknown, options?: { eventId?: string; caller?: Caller }): Promise<RecordedDecision>
+  decide(input: unknown, options?: DecideOptions): Promise<RecordedDecision>
   /**
    * Opens the approval request for a `require_approval` decision and returns its approval id, without
    * waiting (the HTTP decision API answers `pending` at once and lets the caller poll).

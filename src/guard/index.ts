@@ -42,6 +42,7 @@ export {
 export type {
   CallContext,
   CheckOptions,
+  DecideOptions,
   Guard,
   GuardOptions,
   GuardVerdict,
@@ -59,4 +60,5 @@ export {
   startShadow,
   toShadowBody,
 } from './shadow.js'
+export { SPAN_ATTRIBUTES, type TracerProviderLike, type TracingOption } from './tracing.js'
 export { createValueScrubber, REDACTED_TEXT, type ValueScrubber } from './value-scrubber.js'

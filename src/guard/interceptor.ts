@@ -8,9 +8,8 @@ import {
   toDecisionBody,
   toOutcomeBody,
 } from '../entries/index.js'
-import { LedgerError } from '../ledger/index.js'
 import { type PolicyEvaluation, parseToolCallInput, type ToolCallInput } from '../policy/index.js'
-import { describeError, randomIds, silentLogger, systemClock, ValidationError } from '../shared/index.js'
+import { describeError, randomIds, silentLogger, systemClock } from '../shared/index.js'
 import {
   type AdmissionLimits,
   admitToolCall,
@@ -18,14 +17,24 @@ import {
   DEFAULT_ADMISSION_LIMITS,
 } from './admission.js'
 import { createApprovalDesk } from './approvals.js'
-import { needsApproval } from './decision-entry.js'
+import { needsApproval, vetoed } from './decision-entry.js'
 import { GuardError, ToolDeniedError } from './errors.js'
 import { createFreeTextScrubber } from './free-text.js'
-import type { Guard, GuardOptions, GuardVerdict, OutcomeReport, RecordedDecision } from './guard.types.js'
+import type {
+  CheckOptions,
+  DecideOptions,
+  Guard,
+  GuardOptions,
+  GuardVerdict,
+  OutcomeReport,
+  RecordedDecision,
+} from './guard.types.js'
+import { createGuardAppend } from './guard-append.js'
 import { createIdentityScanner } from './identity-scan.js'
 import { type ProtectedDecision, protectDecision } from './scrub.js'
 import { scrubOutcomeBody } from './scrub-outcome.js'
 import { startShadow, toShadowBody } from './shadow.js'
+import { type CallSpan, createGuardTracing } from './tracing.js'
 import type { ValueScrubber } from './value-scrubber.js'
 import { toWrapped } from './wrap.js'
 
@@ -68,26 +77,19 @@ export function createGuard(options: GuardOptions): Guard {
   const texts = createFreeTextScrubber({ policy, ledger, chain, redactionKey: options.redactionKey, logger })
   const approvals = createApprovalDesk({ ledger, chain, clock, logger, texts, pollMs })
   const flaggedIdentity = createIdentityScanner(policy, logger)
+  const tracing = createGuardTracing(options.tracing)
 
-  const append = async <T extends string>(type: T, body: EntryBodyOf<T>) => {
-    try {
-      return await ledger.append({ chain, type, body })
-    } catch (error) {
-      if (error instanceof LedgerError && error.code === 'LEDGER_DUPLICATE')
-        throw new GuardError('GUARD_ALREADY_RECORDED', `${type} already recorded: ${error.message}`, {
-          cause: error,
-        })
-      // Admitted, but past what this ledger stores (its body limits are lower than the admission
-      // limits): bad input for this deployment, not an outage.
-      if (error instanceof LedgerError && error.code === 'LEDGER_BODY_INVALID')
-        throw new ValidationError(`tool call cannot be recorded: ${error.message}`, [
-          { path: '(body)', message: error.message },
-        ])
-      throw new GuardError('GUARD_LEDGER_UNAVAILABLE', `cannot record ${type}: ${describeError(error)}`, {
-        cause: error,
-      })
-    }
-  }
+  const append = createGuardAppend(ledger, chain)
+
+  // The ledger commit of a guarded call, as a child span carrying where the entry landed.
+  const commit = <T extends 'decision' | 'outcome'>(span: CallSpan, type: T, body: EntryBodyOf<T>) =>
+    span.child('arbiter.ledger.commit', async (set) => {
+      set('arbiter.ledger.entry_type', type)
+      const entry = await append(type, body)
+      set('arbiter.ledger.chain', entry.chain)
+      set('arbiter.ledger.seq', entry.seq)
+      return entry
+    })
 
   // A "not run" outcome after a refused or expired approval: another process (a second waiter, a
   // restarted server) may have written it first; the database keeps exactly one.
@@ -110,19 +112,25 @@ export function createGuard(options: GuardOptions): Guard {
     return input
   }
 
-  const decide: Guard['decide'] = async (raw, opts = {}) => {
+  const decideIn = async (raw: unknown, opts: DecideOptions, span: CallSpan): Promise<RecordedDecision> => {
     const validated = validate(raw)
     // The candidate runs next to the live bundle on the same input; it never rejects and is never enforced.
     const shadowRun = options.shadowPolicy ? startShadow(options.shadowPolicy, validated) : undefined
+    span.named(validated)
     let evaluation: PolicyEvaluation
     try {
-      evaluation = await policy.evaluate(validated)
+      evaluation = await span.child('arbiter.policy.evaluate', async (set) => {
+        const result = await policy.evaluate(validated)
+        set('arbiter.bundle.revision', result.bundle.revision)
+        return result
+      })
     } catch (error) {
       throw new GuardError('GUARD_POLICY_FAILED', `policy evaluation failed: ${describeError(error)}`, {
         cause: error,
       })
     }
     const input = evaluation.input ?? validated
+    if (opts.veto) evaluation = { ...evaluation, decision: vetoed(evaluation.decision, opts.veto) }
     const decisionId = ids.next()
     const identity = await flaggedIdentity(input, evaluation.bundle.sha256)
     let safe: ProtectedDecision
@@ -145,8 +153,10 @@ export function createGuard(options: GuardOptions): Guard {
       ...(opts.caller ? { caller: opts.caller } : {}),
       ...(shadow ? { shadow } : {}),
     })
+    span.decided(decisionId, decision, evaluation.bundle.revision)
     // `append` resolves only after commit: the decision is durable before anything runs.
-    const entry = await append('decision', body)
+    const entry = await commit(span, 'decision', body)
+    span.committed(entry.chain, entry.seq)
     return {
       decisionId,
       decision,
@@ -157,6 +167,9 @@ export function createGuard(options: GuardOptions): Guard {
       ...(opts.caller ? { caller: opts.caller } : {}),
     }
   }
+
+  const decide: Guard['decide'] = (raw, opts = {}) =>
+    tracing.run(opts.callId, (span) => decideIn(raw, opts, span))
 
   const requestApproval: Guard['requestApproval'] = async (recorded) => {
     const { decision, decisionId } = recorded
@@ -212,62 +225,78 @@ export function createGuard(options: GuardOptions): Guard {
     return { kind: 'deny', decisionId, reasons: [...decision.reasons, ...reasons], recorded }
   }
 
-  const settle = async (recorded: RecordedDecision): Promise<GuardVerdict> => {
+  const settle = async (recorded: RecordedDecision, span: CallSpan): Promise<GuardVerdict> => {
     const { decision, decisionId } = recorded
     if (decision.action === 'allow') return { kind: 'allow', decisionId, recorded }
     if (!needsApproval(decision)) return { kind: 'deny', decisionId, reasons: decision.reasons, recorded }
-    return awaitApproval(recorded, await requestApproval(recorded))
+    return span.child('arbiter.approval.wait', async () =>
+      awaitApproval(recorded, await requestApproval(recorded)),
+    )
   }
 
   // Error text and stored results are free text: scrubbed with the call's known values when this
   // process decided it, else with the policy's detectors and the decision's redaction markers.
-  const writeOutcome = async (decisionId: string, report: OutcomeReport, known?: ValueScrubber) => {
+  const writeOutcome = async (
+    decisionId: string,
+    report: OutcomeReport,
+    known?: ValueScrubber,
+    span?: CallSpan,
+  ) => {
     const body = toOutcomeBody(decisionId, report, options.recordResults ?? false)
-    const entry = await append(
-      'outcome',
-      await scrubOutcomeBody(body, texts, { decisionId, ...(known ? { known } : {}) }),
-    )
+    const scrubbed = await scrubOutcomeBody(body, texts, { decisionId, ...(known ? { known } : {}) })
+    const entry = span ? await commit(span, 'outcome', scrubbed) : await append('outcome', scrubbed)
     return { chain: entry.chain, seq: entry.seq }
   }
 
   const recordOutcome: Guard['recordOutcome'] = (decisionId, report) => writeOutcome(decisionId, report)
 
-  const check: Guard['check'] = async (raw, opts = {}) => {
-    const recorded = await decide(raw, opts.eventId ? { eventId: opts.eventId } : {})
-    if (opts.awaitApproval === false && recorded.decision.action === 'require_approval')
-      return { kind: 'deny', decisionId: recorded.decisionId, reasons: recorded.decision.reasons, recorded }
-    return settle(recorded)
+  const checkIn = async (raw: unknown, opts: CheckOptions, span: CallSpan): Promise<GuardVerdict> => {
+    const recorded = await decideIn(raw, opts.eventId ? { eventId: opts.eventId } : {}, span)
+    const verdict: GuardVerdict =
+      opts.awaitApproval === false && recorded.decision.action === 'require_approval'
+        ? { kind: 'deny', decisionId: recorded.decisionId, reasons: recorded.decision.reasons, recorded }
+        : await settle(recorded, span)
+    span.settled(verdict.kind)
+    return verdict
   }
 
-  const execute = async <T>(
+  const check: Guard['check'] = (raw, opts = {}) =>
+    tracing.run(opts.callId, (span) => checkIn(raw, opts, span))
+
+  const execute = <T>(
     raw: unknown,
     run: () => T | Promise<T>,
-    opts?: Parameters<Guard['execute']>[2],
-  ): Promise<Awaited<T>> => {
-    const verdict = await check(raw, opts)
-    if (verdict.kind === 'deny') throw new ToolDeniedError(verdict.decisionId, verdict.reasons)
-    const started = performance.now()
-    let result: Awaited<T>
-    try {
-      result = await run()
-    } catch (error) {
-      await recordOutcomeQuietly(verdict, {
-        status: 'error',
+    opts: CheckOptions = {},
+  ): Promise<Awaited<T>> =>
+    tracing.run(opts.callId, async (span): Promise<Awaited<T>> => {
+      const verdict = await checkIn(raw, opts, span)
+      if (verdict.kind === 'deny') throw new ToolDeniedError(verdict.decisionId, verdict.reasons)
+      const started = performance.now()
+      let result: Awaited<T>
+      try {
+        result = await span.activate(run)
+      } catch (error) {
+        await recordOutcomeQuietly(span, verdict, {
+          status: 'error',
+          durationMs: performance.now() - started,
+          error: describeError(error),
+        })
+        throw error
+      }
+      await recordOutcomeQuietly(span, verdict, {
+        status: 'ok',
         durationMs: performance.now() - started,
-        error: describeError(error),
+        result,
       })
-      throw error
-    }
-    await recordOutcomeQuietly(verdict, { status: 'ok', durationMs: performance.now() - started, result })
-    return result
-  }
+      return result
+    })
 
   // The tool has already run: failing the call now would invite a retry (a second transfer). The
   // decision stays without outcome and `outcomes --unknown` reports it.
-  const recordOutcomeQuietly = async (verdict: GuardVerdict, report: OutcomeReport) => {
+  const recordOutcomeQuietly = async (span: CallSpan, verdict: GuardVerdict, report: OutcomeReport) => {
     const { decisionId } = verdict
     try {
-      await writeOutcome(decisionId, report, verdict.recorded.scrubber)
+      await writeOutcome(decisionId, report, verdict.recorded.scrubber, span)
     } catch (error) {
       logger.error(
         { decisionId, err: describeError(error) },

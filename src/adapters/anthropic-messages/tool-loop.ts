@@ -115,7 +115,9 @@ async function callTool(
     ...(context.context ? { context: context.context } : {}),
   }
   try {
-    const result = await guard.execute(input, () => tool.run(use.input as Record<string, unknown>))
+    const result = await guard.execute(input, () => tool.run(use.input as Record<string, unknown>), {
+      callId: use.id,
+    })
     return { ...base, outcome: 'ran', text: toText(result) }
   } catch (error) {
     if (error instanceof ToolDeniedError)

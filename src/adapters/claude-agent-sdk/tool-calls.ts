@@ -133,6 +133,7 @@ export class ToolCalls {
       const ctx = typeof context === 'function' ? await context(call) : context
       const recorded = await this.options.guard.decide(toToolCallInput(call, ctx), {
         eventId: call.toolUseId,
+        callId: call.toolUseId,
       })
       this.options.onDecision?.({
         toolUseId: call.toolUseId,

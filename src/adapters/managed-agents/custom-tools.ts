@@ -50,6 +50,7 @@ export class CustomToolHandler {
     try {
       checked = await options.guard.check(toToolCallInput(options, tool, 'custom', event), {
         eventId: event.id,
+        callId: event.id,
       })
     } catch (error) {
       // The database refused a second decision for this event: another process decided it and runs it.

@@ -118,7 +118,7 @@ export class ToolEventHandlers {
   private async decideHeld(eventId: string, input: ToolCallInput): Promise<Known> {
     const { options, tally, verdicts, logger } = this.ctx
     try {
-      const v = await options.guard.check(input, { eventId })
+      const v = await options.guard.check(input, { eventId, callId: eventId })
       tally.decisions++
       const reasons = v.kind === 'deny' ? v.reasons : v.recorded.decision.reasons
       return verdicts.remember(eventId, { decisionId: v.decisionId, action: v.kind, reasons }, true)
@@ -137,7 +137,7 @@ export class ToolEventHandlers {
   private async decideObserved(eventId: string, input: ToolCallInput): Promise<Known> {
     const { options, tally, verdicts, logger } = this.ctx
     try {
-      const v = await options.guard.check(input, { eventId, awaitApproval: false })
+      const v = await options.guard.check(input, { eventId, callId: eventId, awaitApproval: false })
       tally.decisions++
       const { action, reasons } = v.recorded.decision
       return verdicts.remember(eventId, { decisionId: v.decisionId, action, reasons }, true)

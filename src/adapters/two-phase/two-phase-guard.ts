@@ -100,7 +100,7 @@ export function createTwoPhaseGuard(options: TwoPhaseOptions): TwoPhaseGuard {
 
   const decide = async (call: HeldCall, eventId: string): Promise<Decided | Refused> => {
     try {
-      const recorded = await guard.decide(toInput(call), { eventId })
+      const recorded = await guard.decide(toInput(call), { eventId, callId: call.callId })
       const { action, reasons } = recorded.decision
       const approvalId = action === 'require_approval' ? await guard.requestApproval(recorded) : undefined
       return {
@@ -203,7 +203,13 @@ export function createTwoPhaseGuard(options: TwoPhaseOptions): TwoPhaseGuard {
     fn: () => T | Promise<T>,
   ): Promise<HeldRun<T>> => {
     try {
-      return { ran: true, result: await guard.execute(toInput(call), fn, eventId ? { eventId } : {}) }
+      return {
+        ran: true,
+        result: await guard.execute(toInput(call), fn, {
+          ...(eventId ? { eventId } : {}),
+          ...(call.callId ? { callId: call.callId } : {}),
+        }),
+      }
     } catch (error) {
       if (error instanceof ToolDeniedError)
         return { ran: false, decisionId: error.decisionId, text: reasonsForModel(error.reasons) }
