@@ -120,8 +120,8 @@ export function createMcpGateway(options: McpGatewayOptions): McpGateway {
       downstream.setNotificationHandler(ProgressNotificationSchema, async (notification) => {
         if (!downstreamProgress.deliver(notification)) await forwardNotification(upstream, notification)
       })
-      const forward = (request: JSONRPCRequest, extra: RelayExtra) =>
-        forwardRequest(upstream, request, extra, { timeoutMs, routes: upstreamProgress })
+      const forward = (request: JSONRPCRequest, extra: RelayExtra, progressOffset = 0) =>
+        forwardRequest(upstream, request, extra, { timeoutMs, routes: upstreamProgress, progressOffset })
 
       const handle = async (request: JSONRPCRequest, extra: RelayExtra): Promise<Result> => {
         switch (request.method) {

@@ -23,6 +23,8 @@ export interface ForwardOptions {
    * stream). Unset: the receiving transport's default stream.
    */
   readonly relatedRequestId?: string | number
+  /** Added to each relayed progress value (and total): progress the gateway itself already sent. */
+  readonly progressOffset?: number
 }
 
 /**
@@ -95,7 +97,10 @@ export async function forwardRequest(
   const close =
     token === undefined
       ? undefined
-      : options.routes.open(token, { send: (n) => extra.sendNotification(n as never), touch })
+      : options.routes.open(token, {
+          send: (n) => extra.sendNotification(shifted(n, options.progressOffset ?? 0) as never),
+          touch,
+        })
   try {
     return await to.request(
       { method: request.method, ...(request.params ? { params: request.params } : {}) },
@@ -112,6 +117,20 @@ export async function forwardRequest(
     clearTimeout(timer)
     close?.()
     extra.signal.removeEventListener('abort', fromSender)
+  }
+}
+
+/** A progress notification with `offset` added to its `progress` (and `total`, when given). */
+function shifted(notification: Notification, offset: number): Notification {
+  if (offset === 0) return notification
+  const params = notification.params as { progress?: unknown; total?: unknown } & Record<string, unknown>
+  return {
+    ...notification,
+    params: {
+      ...params,
+      ...(typeof params.progress === 'number' ? { progress: params.progress + offset } : {}),
+      ...(typeof params.total === 'number' ? { total: params.total + offset } : {}),
+    },
   }
 }
 
