@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 
-export const SECTIONS = ['decision', 'guard', 'append', 'verify', 'multiprocess', 'sidecar'] as const
+export const SECTIONS = ['decision', 'guard', 'append', 'verify', 'multiprocess', 'sidecar', 'mcp'] as const
 export type Section = (typeof SECTIONS)[number]
 export type BackendName = 'postgres' | 'pglite'
 

@@ -2,10 +2,12 @@ import type { AppendResult } from '../sections/append.js'
 import type { DecisionResult } from '../sections/decision.js'
 import type { GuardResult } from '../sections/guard.js'
 import type { HostileResult } from '../sections/hostile.js'
+import type { McpResult } from '../sections/mcp.js'
 import type { MultiProcessResult } from '../sections/multi-process.js'
 import type { SidecarResult } from '../sections/sidecar.js'
 import type { VerifyResult } from '../sections/verify.js'
 import type { MachineInfo } from './machine.js'
+import { mcpTargets, renderMcp } from './report-mcp.js'
 
 /** Everything one run measured; written to bench/results.json. */
 export interface BenchResults {
@@ -21,6 +23,8 @@ export interface BenchResults {
   verify: VerifyResult[]
   multiProcess?: MultiProcessResult
   sidecar?: SidecarResult
+  /** Issue 11: the MCP gateway, per backend. */
+  mcp: McpResult[]
   targets: TargetCheck[]
   errors: { section: string; backend?: string; message: string }[]
 }
@@ -32,7 +36,7 @@ export interface TargetCheck {
   readonly status: 'PASS' | 'MISS' | 'NOT RUN'
 }
 
-/** Compares the measurements with the targets of issue 6 (items 1 to 5) and issue 9 (item 6). */
+/** Compares the measurements with the targets of issue 6 (items 1 to 5), issue 9 (item 6) and issue 11 (item 7). */
 export function checkTargets(r: BenchResults): TargetCheck[] {
   const out: TargetCheck[] = []
   const check = (item: number, target: string, measured: string | undefined, ok: boolean | undefined) =>
@@ -134,6 +138,7 @@ export function checkTargets(r: BenchResults): TargetCheck[] {
     sc && `${fmt(sidecarErrors ?? 0)} errors, ${fmt(sc.recorded)} of ${fmt(sc.acknowledged)}`,
     sc && sidecarErrors === 0 && sc.recorded >= sc.acknowledged,
   )
+  out.push(...mcpTargets(r.mcp))
   return out
 }
 
@@ -301,7 +306,8 @@ export function renderTable(r: BenchResults): string {
       `   Arbiter answered 200 ${fmt(r.sidecar.acknowledged)} times; decision entries on its chain: ${fmt(r.sidecar.recorded)}`,
     )
   }
-  lines.push('', 'Targets (issue 6: items 1 to 5; issue 9: item 6)')
+  lines.push(...renderMcp(r.mcp))
+  lines.push('', 'Targets (issue 6: items 1 to 5; issue 9: item 6; issue 11: item 7)')
   const w = [62, 26, 8]
   for (const t of r.targets) lines.push(row([`${t.item}. ${t.target}`, t.measured, t.status], w))
   for (const e of r.errors)
