@@ -39,6 +39,8 @@ export type McpHttpAuthorizer = (credentials: McpHttpCredentials) => Promise<Mcp
 /** One open gateway session (its upstream included); closing it ends the upstream. */
 export interface McpSessionHandle {
   close(): Promise<void>
+  /** Resolves when the session ended on its own (e.g. its upstream exited); the HTTP session goes too. */
+  readonly closed?: Promise<void>
 }
 
 /**

@@ -53,6 +53,8 @@ export class HttpSessions {
 
   add(session: HttpSession): void {
     this.sessions.set(session.id, session)
+    // An upstream that exited ends its session: later requests get 404 and the client starts anew.
+    void session.handle.closed?.then(() => this.close(session.id))
   }
 
   /** Marks a request on `session` open until `done` fires. */
