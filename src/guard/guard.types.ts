@@ -64,6 +64,19 @@ export interface CheckOptions {
   readonly awaitApproval?: boolean
 }
 
+/** Extra facts for `guard.decide`. */
+export interface DecideOptions {
+  /** Vendor event id; stored as `event_id`. */
+  readonly eventId?: string
+  /** The API key that asked (HTTP); recorded on the decision and its approval request. */
+  readonly caller?: Caller
+  /**
+   * The front door's own refusal (e.g. `arbiter.mcp_tool_hidden`, a tool the policy hides from this
+   * caller): the call is still evaluated (for its redactions), and recorded as `deny` with this reason.
+   */
+  readonly veto?: Reason
+}
+
 /** A decision as recorded in the ledger, before any approval. */
 export interface RecordedDecision {
   readonly decisionId: string
@@ -142,7 +155,7 @@ export interface Guard {
    * Validates, evaluates and records a decision without settling approvals. `caller` (the API key
    * that asked, over HTTP) is recorded on the decision and on its approval request.
    */
-  decide(input: unknown, options?: { eventId?: string; caller?: Caller }): Promise<RecordedDecision>
+  decide(input: unknown, options?: DecideOptions): Promise<RecordedDecision>
   /**
    * Opens the approval request for a `require_approval` decision and returns its approval id, without
    * waiting (the HTTP decision API answers `pending` at once and lets the caller poll).

@@ -42,6 +42,7 @@ export {
 export type {
   CallContext,
   CheckOptions,
+  DecideOptions,
   Guard,
   GuardOptions,
   GuardVerdict,

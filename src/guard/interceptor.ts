@@ -120,6 +120,18 @@ export function createGuard(options: GuardOptions): Guard {
       })
     }
     const input = evaluation.input ?? validated
+    // A front door's own refusal (e.g. a tool the policy hides from this caller): recorded as the
+    // decision, with the policy's redactions still applied to what is stored.
+    if (opts.veto)
+      evaluation = {
+        ...evaluation,
+        decision: {
+          action: 'deny',
+          reasons: [opts.veto],
+          ...(evaluation.decision.redact ? { redact: evaluation.decision.redact } : {}),
+          ...(evaluation.decision.redact_input ? { redact_input: evaluation.decision.redact_input } : {}),
+        },
+      }
     const decisionId = ids.next()
     const identity = await flaggedIdentity(input, evaluation.bundle.sha256)
     let safe: ProtectedDecision

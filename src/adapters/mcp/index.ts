@@ -1,0 +1,8 @@
+// The MCP policy gateway (`arbiter mcp`): an MCP server to clients, an MCP client to the upstream
+// server, with every `tools/call` decided and recorded by the guard in between.
+export { McpGatewayError, type McpGatewayErrorCode } from './errors.js'
+export { createMcpGateway } from './gateway.js'
+export type { McpGateway, McpGatewayOptions, McpGatewaySession, McpPrincipal } from './mcp.types.js'
+export type { RelayExtra } from './passthrough.js'
+export { deniedText, HIDDEN_TOOL_RULE } from './tool-gate.js'
+export { everyToolVisible, type ToolVisibility } from './visible-tools.js'

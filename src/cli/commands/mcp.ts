@@ -1,0 +1,115 @@
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
+import type { Command } from 'commander'
+import { z } from 'zod'
+import { createMcpGateway, type McpPrincipal } from '../../adapters/mcp/index.js'
+import { createArbiter } from '../../app/index.js'
+import { CliExit } from '../cli-exit.js'
+import { addDatabaseOptions, type ConfigFlags, configFromFlags } from '../config.js'
+import { stdioUpstream } from '../mcp-upstream.js'
+import { policyVisibility } from '../mcp-visibility.js'
+
+export interface McpFlags extends ConfigFlags {
+  readonly serverName: string
+  readonly principal?: string
+  readonly roles?: string
+  readonly agentId?: string
+  readonly chain: string
+  readonly watch?: boolean
+  readonly upstreamTimeout: string
+}
+
+const nameSchema = z.string().min(1).max(256)
+const roleSchema = z.string().min(1).max(128)
+const timeoutSchema = z.coerce.number().int().min(1).max(86_400_000)
+
+/** `--principal` and `--roles` as the policy input's `principal`; exit 2 when unusable. */
+export function principalFromFlags(flags: Pick<McpFlags, 'principal' | 'roles'>): McpPrincipal {
+  if (flags.principal === undefined)
+    throw new CliExit('--principal <id> is required: on whose behalf the calls are made', 2)
+  if (!nameSchema.safeParse(flags.principal).success)
+    throw new CliExit('--principal must be 1-256 characters', 2)
+  const roles = (flags.roles ?? '')
+    .split(',')
+    .map((r) => r.trim())
+    .filter((r) => r.length > 0)
+  if (roles.some((r) => !roleSchema.safeParse(r).success) || roles.length > 64)
+    throw new CliExit('--roles must be a comma-separated list of up to 64 roles of 1-128 characters', 2)
+  return { id: flags.principal, roles }
+}
+
+/** Checks the flags every mode shares; exit 2 with the reason when one is unusable. */
+export function checkCommonFlags(flags: McpFlags): { upstreamTimeoutMs: number } {
+  if (!nameSchema.safeParse(flags.serverName).success)
+    throw new CliExit('--server-name must be 1-256 characters', 2)
+  if (flags.agentId !== undefined && !nameSchema.safeParse(flags.agentId).success)
+    throw new CliExit('--agent-id must be 1-256 characters', 2)
+  const timeout = timeoutSchema.safeParse(flags.upstreamTimeout)
+  if (!timeout.success)
+    throw new CliExit(
+      `--upstream-timeout must be a positive number of ms, got ${JSON.stringify(flags.upstreamTimeout)}`,
+      2,
+    )
+  return { upstreamTimeoutMs: timeout.data }
+}
+
+/**
+ * `arbiter mcp [options] -- <upstream command> [args…]`: serves MCP on stdin/stdout and relays it to the
+ * upstream server started from the command, with every `tools/call` decided by the policy and recorded
+ * in the ledger (see docs/integrations.md). Logs go to stderr; stdout is the MCP channel. Ends when the
+ * client closes stdin, the upstream exits, or on SIGINT/SIGTERM; the upstream process is ended with it.
+ */
+export function registerMcp(program: Command): void {
+  addDatabaseOptions(
+    program
+      .command('mcp')
+      .description('MCP policy gateway: put an MCP server behind the policy and the ledger')
+      .argument('[upstream...]', 'upstream MCP server command and its arguments, after --')
+      .requiredOption(
+        '--server-name <name>',
+        'policies see tools/call as input.tool = {name, kind: "mcp", server: <name>}',
+      )
+      .option('--principal <id>', 'on whose behalf the calls are made (stdio mode)')
+      .option('--roles <r1,r2>', "the principal's roles, comma-separated (stdio mode)")
+      .option('--agent-id <id>', "input.agent.id (default: the client's initialize clientInfo.name)")
+      .option('--bundle <path>', 'policy bundle (default $ARBITER_BUNDLE or build/bundle.tar.gz)')
+      .option('--watch', 'reload the policy bundle when the file changes')
+      .option('--chain <id>', 'ledger chain the gateway writes decisions to', 'default')
+      .option('--upstream-timeout <ms>', 'give up on an upstream request silent this long', '300000'),
+  ).action(async (upstream: string[], flags: McpFlags) => {
+    const { upstreamTimeoutMs } = checkCommonFlags(flags)
+    const [command, ...args] = upstream
+    if (command === undefined)
+      throw new CliExit(
+        'no upstream MCP server: give its command after --, e.g. arbiter mcp … -- npx -y @modelcontextprotocol/server-filesystem /data',
+        2,
+      )
+    const principal = principalFromFlags(flags)
+    const arbiter = await createArbiter(configFromFlags(flags), {
+      chain: flags.chain,
+      watch: flags.watch ?? false,
+    })
+    try {
+      const gateway = createMcpGateway({
+        guard: arbiter.guard,
+        serverName: flags.serverName,
+        principal,
+        ...(flags.agentId ? { agentId: flags.agentId } : {}),
+        visibility: policyVisibility(arbiter.policy),
+        connectUpstream: stdioUpstream(command, args),
+        upstreamTimeoutMs,
+        logger: arbiter.logger,
+      })
+      const session = await gateway.connect(new StdioServerTransport())
+      // The client went away (stdin closed) or we were told to stop: end the upstream with us.
+      const stop = () => void session.close()
+      process.stdin.once('end', stop)
+      process.stdin.once('close', stop)
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+      await session.closed
+      process.stdin.destroy()
+    } finally {
+      await arbiter.close()
+    }
+  })
+}
