@@ -144,6 +144,7 @@ export function createMcpGateway(options: McpGatewayOptions): McpGateway {
                 forward,
                 upstreamClosed: () => upstreamClosed,
                 approvalProgressMs,
+                ...(options.caller ? { caller: options.caller } : {}),
               },
               {
                 request,

@@ -5,10 +5,10 @@ import { createMcpGateway, type McpPrincipal } from '../../adapters/mcp/index.js
 import { createArbiter } from '../../app/index.js'
 import { CliExit } from '../cli-exit.js'
 import { addDatabaseOptions, type ConfigFlags, configFromFlags } from '../config.js'
-import { stdioUpstream } from '../mcp-upstream.js'
+import { httpListenFromFlags, type McpHttpFlags, serveMcpHttp, upstreamFromFlags } from '../mcp-http.js'
 import { policyVisibility } from '../mcp-visibility.js'
 
-export interface McpFlags extends ConfigFlags {
+export interface McpFlags extends ConfigFlags, McpHttpFlags {
   readonly serverName: string
   readonly principal?: string
   readonly roles?: string
@@ -16,6 +16,7 @@ export interface McpFlags extends ConfigFlags {
   readonly chain: string
   readonly watch?: boolean
   readonly upstreamTimeout: string
+  readonly upstreamUrl?: string
 }
 
 const nameSchema = z.string().min(1).max(256)
@@ -74,30 +75,52 @@ export function registerMcp(program: Command): void {
       .option('--bundle <path>', 'policy bundle (default $ARBITER_BUNDLE or build/bundle.tar.gz)')
       .option('--watch', 'reload the policy bundle when the file changes')
       .option('--chain <id>', 'ledger chain the gateway writes decisions to', 'default')
-      .option('--upstream-timeout <ms>', 'give up on an upstream request silent this long', '300000'),
+      .option('--upstream-timeout <ms>', 'give up on an upstream request silent this long', '300000')
+      .option('--upstream-url <url>', 'upstream MCP server over Streamable HTTP (instead of a command)')
+      .option(
+        '--port <n>',
+        'serve Streamable HTTP at http://<host>:<n>/mcp instead of stdio (0: a free port)',
+      )
+      .option('--host <host>', 'HTTP mode: interface to listen on', '127.0.0.1')
+      .option(
+        '--allowed-host <name>',
+        'HTTP mode: a hostname Host/Origin may name, repeatable (default localhost, 127.0.0.1, [::1])',
+        (name: string, all: string[]) => [...all, name],
+        [] as string[],
+      ),
   ).action(async (upstream: string[], flags: McpFlags) => {
     const { upstreamTimeoutMs } = checkCommonFlags(flags)
-    const [command, ...args] = upstream
-    if (command === undefined)
+    const connectUpstream = upstreamFromFlags(upstream, flags.upstreamUrl)
+    const http = flags.port === undefined ? undefined : httpListenFromFlags({ ...flags, port: flags.port })
+    if (http && (flags.principal !== undefined || flags.roles !== undefined || flags.agentId !== undefined))
       throw new CliExit(
-        'no upstream MCP server: give its command after --, e.g. arbiter mcp … -- npx -y @modelcontextprotocol/server-filesystem /data',
+        '--principal, --roles and --agent-id are for stdio mode: over HTTP each request is made for what its API key is bound to',
         2,
       )
-    const principal = principalFromFlags(flags)
+    const mode = http
+      ? ({ kind: 'http', listen: http } as const)
+      : ({ kind: 'stdio', principal: principalFromFlags(flags) } as const)
     const arbiter = await createArbiter(configFromFlags(flags), {
       chain: flags.chain,
       watch: flags.watch ?? false,
     })
     try {
-      const gateway = createMcpGateway({
+      const shared = {
         guard: arbiter.guard,
         serverName: flags.serverName,
-        principal,
-        ...(flags.agentId ? { agentId: flags.agentId } : {}),
         visibility: policyVisibility(arbiter.policy),
-        connectUpstream: stdioUpstream(command, args),
+        connectUpstream,
         upstreamTimeoutMs,
         logger: arbiter.logger,
+      }
+      if (mode.kind === 'http') {
+        await serveMcpHttp(arbiter, shared, mode.listen)
+        return
+      }
+      const gateway = createMcpGateway({
+        ...shared,
+        principal: mode.principal,
+        ...(flags.agentId ? { agentId: flags.agentId } : {}),
       })
       const session = await gateway.connect(new StdioServerTransport())
       // The client went away (stdin closed) or we were told to stop: end the upstream with us.
