@@ -83,7 +83,7 @@ function freePort() {
 }
 
 /** Resolves once `child`'s output matches `pattern`; rejects when it exits first or after `ms`. */
-function waitFor(child, pattern, what, ms = 30_000) {
+function waitFor(child, pattern, what, ms = 120_000) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`${what} did not start in ${ms} ms:\n${child.output()}`)),
