@@ -58,6 +58,7 @@ function toRun(t: ThroughputResult): McpRun {
 async function connect(command: readonly string[], env: Record<string, string> = {}): Promise<Client> {
   const [cmd, ...args] = command
   const client = new Client({ name: 'arbiter-bench', version: '1.0.0' })
+  // A generous first answer: the gateway opens (and migrates) its database before it answers initialize.
   await client.connect(
     new StdioClientTransport({
       command: cmd as string,
@@ -66,6 +67,7 @@ async function connect(command: readonly string[], env: Record<string, string> =
       env: { ...(process.env as Record<string, string>), ...env },
       stderr: 'ignore',
     }),
+    { timeout: 300_000 },
   )
   return client
 }
@@ -121,9 +123,13 @@ export async function benchMcp(options: BenchOptions, backend: BackendName): Pro
     try {
       const points: McpPoint[] = []
       let n = 0
+      // Calls through the gateway take milliseconds (two commits): even a quick run needs a window that
+      // holds many of them at c=32.
+      const windowMs = Math.max(options.windowMs, 3_000)
+      const warmupMs = Math.max(options.warmupMs, 1_000)
       for (const concurrency of [1, 32]) {
-        const d = await closedLoop(concurrency, options.windowMs, options.warmupMs, () => echo(direct, n++))
-        const g = await closedLoop(concurrency, options.windowMs, options.warmupMs, () => echo(gateway, n++))
+        const d = await closedLoop(concurrency, windowMs, warmupMs, () => echo(direct, n++))
+        const g = await closedLoop(concurrency, windowMs, warmupMs, () => echo(gateway, n++))
         points.push({
           concurrency,
           direct: toRun(d),

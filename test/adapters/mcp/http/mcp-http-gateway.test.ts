@@ -7,6 +7,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLedger, type LedgerEntry } from '../../../../src/ledger/index.js'
 import { buildBundle } from '../../../../src/policy/index.js'
+import { createApiKeyStore } from '../../../../src/server/index.js'
 import { backendFactories, openMigratedDatabase, type TestBackend } from '../../../support/backends.js'
 import {
   childPids,
@@ -15,7 +16,7 @@ import {
   startMcpHttpGateway,
   type UrlChild,
 } from '../../../support/mcp-http-child.js'
-import { createKey, databaseFlags } from '../../../support/serve-child.js'
+import { databaseFlags } from '../../../support/serve-child.js'
 
 // Issue 11, HTTP mode: the official SDK client over Streamable HTTP → `arbiter mcp --port` (a real
 // child process) → server-everything, over stdio (one process per session) and over Streamable HTTP.
@@ -128,21 +129,26 @@ describe.each(backendFactories)('arbiter mcp --port on %s', (_name, createBacken
         quiet: true,
       })
     ).path
-    // Keys before the gateways open the database (one process at a time on PGlite).
-    agentKey = await createKey(backend, scratch, 'agent', 'u-17', [
-      '--identity',
-      'care-bot',
-      '--roles',
-      'analyst',
-    ])
-    frontEndKey = await createKey(backend, scratch, 'agent', 'portal', [
-      '--identity',
-      'portal-bot',
-      '--front-end',
-      '--assert-roles',
-      'analyst,nurse',
-    ])
-    auditorKey = await createKey(backend, scratch, 'auditor', 'internal-audit')
+    // Keys before the gateways open the database (one process at a time on PGlite), in one opening.
+    const handle = await openMigratedDatabase(backend)
+    try {
+      const keys = createApiKeyStore(handle.db)
+      agentKey = (
+        await keys.create({ role: 'agent', identity: 'care-bot', principalId: 'u-17', roles: ['analyst'] })
+      ).key
+      frontEndKey = (
+        await keys.create({
+          role: 'agent',
+          identity: 'portal-bot',
+          principalId: 'portal',
+          frontEnd: true,
+          assertRoles: ['analyst', 'nurse'],
+        })
+      ).key
+      auditorKey = (await keys.create({ role: 'auditor', principalId: 'internal-audit' })).key
+    } finally {
+      await handle.close()
+    }
     upstream = await startEverythingHttp()
     const common = ['--server-name', 'everything', '--bundle', bundle, ...databaseFlags(backend, scratch)]
     stdioGateway = await startMcpHttpGateway([...common, '--', process.execPath, everythingServer, 'stdio'])
