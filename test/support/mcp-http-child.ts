@@ -30,7 +30,7 @@ function watch(child: ChildProcess, pattern: RegExp, what: string): Promise<UrlC
   let output = ''
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not start:\n${output}`)), 60_000)
+    const timer = setTimeout(() => reject(new Error(`${what} did not start:\n${output}`)), 240_000)
     const onData = (chunk: Buffer) => {
       output += String(chunk)
       const match = pattern.exec(output)

@@ -152,10 +152,11 @@ describe.each(backendFactories)('arbiter mcp --port on %s', (_name, createBacken
     upstream = await startEverythingHttp()
     const common = ['--server-name', 'everything', '--bundle', bundle, ...databaseFlags(backend, scratch)]
     stdioGateway = await startMcpHttpGateway([...common, '--', process.execPath, everythingServer, 'stdio'])
-    // PGlite is one process's: the HTTP-upstream gateway runs on PostgreSQL only, or after the first.
+    // PGlite is one process's: the HTTP-upstream gateway runs on PostgreSQL only.
     if (backend.databaseUrl)
       httpGateway = await startMcpHttpGateway([...common, '--upstream-url', upstream.url])
-  })
+    // Two gateway processes open (and migrate) their database on a shared CI machine.
+  }, 300_000)
 
   afterAll(async () => {
     await stdioGateway?.stop()
