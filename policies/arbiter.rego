@@ -10,18 +10,20 @@
 #
 # Combination: deny beats require_approval beats allow, and a call no rule allows is denied
 # (common.default_deny). Redactions are unioned and returned whatever the action.
-# The second entry point, arbiter/scan (scan.rego), applies the same detectors to free text.
+# The second entry point, arbiter/scan (scan.rego), applies the same detectors to free text; the
+# third, arbiter/visible (visible.rego), decides which tools the MCP gateway lists.
 package arbiter
 
 import data.arbiter.common
 import data.arbiter.fintech
 import data.arbiter.health
+import data.arbiter.mcp
 
-allows := common.allow
+allows := common.allow | mcp.allow
 
-denies := ((common.deny | fintech.deny) | health.deny) | default_deny
+denies := (((common.deny | fintech.deny) | health.deny) | mcp.deny) | default_deny
 
-approvals := (common.approval | fintech.approval) | health.approval
+approvals := ((common.approval | fintech.approval) | health.approval) | mcp.approval
 
 redactions := common.redact
 

@@ -18,7 +18,7 @@ import {
   DEFAULT_ADMISSION_LIMITS,
 } from './admission.js'
 import { createApprovalDesk } from './approvals.js'
-import { needsApproval } from './decision-entry.js'
+import { needsApproval, vetoed } from './decision-entry.js'
 import { GuardError, ToolDeniedError } from './errors.js'
 import { createFreeTextScrubber } from './free-text.js'
 import type { Guard, GuardOptions, GuardVerdict, OutcomeReport, RecordedDecision } from './guard.types.js'
@@ -120,18 +120,7 @@ export function createGuard(options: GuardOptions): Guard {
       })
     }
     const input = evaluation.input ?? validated
-    // A front door's own refusal (e.g. a tool the policy hides from this caller): recorded as the
-    // decision, with the policy's redactions still applied to what is stored.
-    if (opts.veto)
-      evaluation = {
-        ...evaluation,
-        decision: {
-          action: 'deny',
-          reasons: [opts.veto],
-          ...(evaluation.decision.redact ? { redact: evaluation.decision.redact } : {}),
-          ...(evaluation.decision.redact_input ? { redact_input: evaluation.decision.redact_input } : {}),
-        },
-      }
+    if (opts.veto) evaluation = { ...evaluation, decision: vetoed(evaluation.decision, opts.veto) }
     const decisionId = ids.next()
     const identity = await flaggedIdentity(input, evaluation.bundle.sha256)
     let safe: ProtectedDecision

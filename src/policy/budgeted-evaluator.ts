@@ -5,6 +5,7 @@ import { deny, toDecision } from './decision-result.js'
 import { PolicyError } from './errors.js'
 import { prepareInput } from './evaluation-input.js'
 import { dataBytes } from './evaluator.js'
+import { VISIBLE_ENTRYPOINT } from './manifest.js'
 import {
   ARBITER_RULES,
   type BundleInfo,
@@ -14,6 +15,7 @@ import {
   type ToolCallInput,
 } from './policy.types.js'
 import { scanTexts } from './text-scanner.js'
+import { decideVisibility } from './tool-visibility.js'
 import { compileWasm, DEFAULT_MAX_MEMORY_MIB } from './wasm-policy.js'
 import { createEvaluationPool, type PoolOutcome } from './worker-pool.js'
 
@@ -70,6 +72,8 @@ export interface BudgetedEvaluator {
   evaluate(input: unknown): Promise<PolicyEvaluation>
   /** The bundle's `arbiter/scan` detectors over free text, on the same workers and deadline. */
   scanTexts(texts: readonly string[]): Promise<readonly TextFinding[]>
+  /** The bundle's `arbiter/visible` for one tool (true when the bundle has no such rule). */
+  isToolVisible(input: unknown): Promise<boolean>
   /** Lets running evaluations finish, then stops the workers. */
   close(): Promise<void>
 }
@@ -104,6 +108,7 @@ export async function createBudgetedEvaluator(
     heapMiB: Math.max(64, 2 * budget.maxMemoryMiB),
     logger,
   })
+  const hasVisibleRule = contents.manifest.wasm.some((m) => m.entrypoint === VISIBLE_ENTRYPOINT)
   const bundle: BundleInfo = Object.freeze({
     revision: contents.manifest.revision,
     sha256: contents.sha256,
@@ -147,6 +152,9 @@ export async function createBudgetedEvaluator(
       return settle(outcome, prepared.input, started)
     },
     scanTexts: (texts) => scanTexts(texts, (input, entrypoint) => pool.run(input, entrypoint)),
+    isToolVisible: async (input) =>
+      // Without the rule every tool is shown: visibility is an option a bundle opts into.
+      !hasVisibleRule || decideVisibility(input, clock, (json, entrypoint) => pool.run(json, entrypoint)),
     close: () => pool.close(),
   }
 }

@@ -192,6 +192,9 @@ export async function loadPolicyEngine(options: LoadPolicyEngineOptions): Promis
     scanTexts(texts) {
       return current.scanTexts(texts)
     },
+    isToolVisible(input) {
+      return current.isToolVisible(input)
+    },
     reload,
     onReload(listener) {
       listeners.add(listener)

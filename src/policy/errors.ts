@@ -16,6 +16,8 @@ export type PolicyErrorCode =
   | 'POLICY_BUILD_FAILED'
   /** The bundle has no `arbiter/scan` entry point, or scanning text with it failed. */
   | 'POLICY_SCAN_FAILED'
+  /** Deciding a tool's visibility with the bundle's `arbiter/visible` failed, or its input was invalid. */
+  | 'POLICY_VISIBILITY_FAILED'
   /** An evaluation budget option (deadline, workers, memory cap) is out of range. */
   | 'POLICY_BUDGET_INVALID'
 

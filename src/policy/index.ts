@@ -30,6 +30,7 @@ export {
   bundleManifestSchema,
   DECISION_ENTRYPOINT,
   SCAN_ENTRYPOINT,
+  VISIBLE_ENTRYPOINT,
 } from './manifest.js'
 export { arbiterRoot, isCheckout, pinnedOpaPath, resolveOpaBinary } from './opa-toolchain.js'
 export {
@@ -49,4 +50,5 @@ export {
 } from './policy.types.js'
 export { type PolicyCheckStep, type PolicyTestReport, testPolicies } from './policy-tester.js'
 export { computePolicyRevision, treeHash } from './revision.js'
+export { type VisibilityInput, visibilityInputSchema } from './tool-visibility.js'
 export { DEFAULT_MAX_MEMORY_MIB, HOST_BUILTINS } from './wasm-policy.js'

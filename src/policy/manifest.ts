@@ -11,11 +11,22 @@ export const DECISION_ENTRYPOINT = 'arbiter/decision'
 export const SCAN_ENTRYPOINT = 'arbiter/scan'
 
 /**
+ * The optional entry point that decides which tools the MCP gateway lists (`policies/visible.rego`):
+ * input a tool call without `arguments`, output `true` to show the tool. Bundles without it show every
+ * tool.
+ */
+export const VISIBLE_ENTRYPOINT = 'arbiter/visible'
+
+/**
  * Every entry point an evaluation worker can be asked to run, by index (the index travels in the
  * worker channel's header). Index 0 is the decision; a bundle may lack the others, which then fail
  * that one evaluation, not the bundle.
  */
-export const EVALUATION_ENTRYPOINTS: readonly string[] = [DECISION_ENTRYPOINT, SCAN_ENTRYPOINT]
+export const EVALUATION_ENTRYPOINTS: readonly string[] = [
+  DECISION_ENTRYPOINT,
+  SCAN_ENTRYPOINT,
+  VISIBLE_ENTRYPOINT,
+]
 
 /**
  * The parts of an OPA bundle `.manifest` Arbiter relies on. Unknown fields are allowed (OPA adds

@@ -132,6 +132,13 @@ export interface PolicyEngine {
    * @throws {PolicyError} POLICY_SCAN_FAILED when the bundle has no `arbiter/scan`, it fails or times out.
    */
   scanTexts(texts: readonly string[]): Promise<readonly TextFinding[]>
+  /**
+   * Whether a tool is shown to a caller (the MCP gateway's `tools/list`): the bundle's optional
+   * `arbiter/visible` entry point on the call minus `arguments` ({@link VisibilityInput}). True for every
+   * tool when the bundle has no such rule; only a result of exactly `true` shows a tool.
+   * @throws {PolicyError} POLICY_VISIBILITY_FAILED for an invalid input, an evaluation error or timeout.
+   */
+  isToolVisible(input: unknown): Promise<boolean>
   readonly bundle: BundleInfo
   close(): Promise<void>
 }

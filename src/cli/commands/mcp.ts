@@ -5,10 +5,16 @@ import { createMcpGateway, type McpPrincipal } from '../../adapters/mcp/index.js
 import { createArbiter } from '../../app/index.js'
 import { CliExit } from '../cli-exit.js'
 import { addDatabaseOptions, type ConfigFlags, configFromFlags } from '../config.js'
-import { httpListenFromFlags, type McpHttpFlags, serveMcpHttp, upstreamFromFlags } from '../mcp-http.js'
-import { policyVisibility } from '../mcp-visibility.js'
+import {
+  httpListenFromFlags,
+  type McpHttpFlags,
+  type SharedGatewayOptions,
+  serveMcpHttp,
+  upstreamFromFlags,
+} from '../mcp-http.js'
+import { assertConfiguredKeys, type TrustFlags } from '../trust-config.js'
 
-export interface McpFlags extends ConfigFlags, McpHttpFlags {
+export interface McpFlags extends ConfigFlags, TrustFlags, McpHttpFlags {
   readonly serverName: string
   readonly principal?: string
   readonly roles?: string
@@ -87,6 +93,10 @@ export function registerMcp(program: Command): void {
         'HTTP mode: a hostname Host/Origin may name, repeatable (default localhost, 127.0.0.1, [::1])',
         (name: string, all: string[]) => [...all, name],
         [] as string[],
+      )
+      .option(
+        '--allow-generated-keys',
+        'demo only: with PostgreSQL, accept keys generated in the data dir (env ARBITER_ALLOW_GENERATED_KEYS=1)',
       ),
   ).action(async (upstream: string[], flags: McpFlags) => {
     const { upstreamTimeoutMs } = checkCommonFlags(flags)
@@ -100,15 +110,19 @@ export function registerMcp(program: Command): void {
     const mode = http
       ? ({ kind: 'http', listen: http } as const)
       : ({ kind: 'stdio', principal: principalFromFlags(flags) } as const)
-    const arbiter = await createArbiter(configFromFlags(flags), {
+    const config = configFromFlags(flags)
+    // Gateways sharing one PostgreSQL ledger must share its keys (redaction markers, checkpoints).
+    assertConfiguredKeys(config, flags, ['ARBITER_SIGNING_KEY', 'ARBITER_REDACTION_KEY'])
+    const arbiter = await createArbiter(config, {
       chain: flags.chain,
       watch: flags.watch ?? false,
     })
     try {
-      const shared = {
+      const shared: SharedGatewayOptions = {
         guard: arbiter.guard,
         serverName: flags.serverName,
-        visibility: policyVisibility(arbiter.policy),
+        // The bundle's optional arbiter/visible: which tools tools/list shows (all without it).
+        visibility: (input) => arbiter.policy.isToolVisible(input),
         connectUpstream,
         upstreamTimeoutMs,
         logger: arbiter.logger,
