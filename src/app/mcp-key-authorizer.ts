@@ -1,9 +1,5 @@
 import { z } from 'zod'
-import type {
-  McpHttpAuthorization,
-  McpHttpAuthorizer,
-  McpHttpCredentials,
-} from '../adapters/mcp/http/index.js'
+import type { McpHttpAuthorization, McpHttpAuthorizer, McpHttpCredentials } from '../adapters/mcp/index.js'
 import {
   type ApiPrincipal,
   bearerTokenOf,

@@ -1,8 +1,12 @@
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
 import { z } from 'zod'
-import { createMcpHttpGateway, type McpSessionOpener } from '../adapters/mcp/http/index.js'
-import { createMcpGateway, type McpGatewayOptions } from '../adapters/mcp/index.js'
+import {
+  createMcpGateway,
+  createMcpHttpGateway,
+  type McpGatewayOptions,
+  type McpSessionOpener,
+} from '../adapters/mcp/index.js'
 import { type Arbiter, createMcpKeyAuthorizer } from '../app/index.js'
 import { createApiKeyStore, createCachedKeyStore } from '../server/index.js'
 import { CliExit } from './cli-exit.js'
