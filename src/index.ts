@@ -47,6 +47,19 @@ export {
   type SessionGuardOptions,
 } from './adapters/managed-agents/index.js'
 export {
+  createMcpGateway,
+  HIDDEN_TOOL_RULE,
+  type McpGateway,
+  McpGatewayError,
+  type McpGatewayErrorCode,
+  type McpGatewayOptions,
+  type McpGatewaySession,
+  type McpPrincipal,
+  stdioUpstream,
+  type ToolVisibility,
+  upstreamEnvironment,
+} from './adapters/mcp/index.js'
+export {
   type AgentsRunState,
   type AgentToolMeta,
   type AgentToolOptions,

@@ -6,11 +6,11 @@ import {
   createMcpHttpGateway,
   type McpGatewayOptions,
   type McpSessionOpener,
+  stdioUpstream,
 } from '../adapters/mcp/index.js'
 import { type Arbiter, createMcpKeyAuthorizer } from '../app/index.js'
 import { createApiKeyStore, createCachedKeyStore } from '../server/index.js'
 import { CliExit } from './cli-exit.js'
-import { stdioUpstream } from './mcp-upstream.js'
 
 const portSchema = z.coerce.number().int().min(0).max(65_535)
 // A hostname as `Host` carries it (no port): letters, digits, dots, dashes; IPv6 in brackets.

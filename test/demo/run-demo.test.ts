@@ -29,6 +29,10 @@ describe('runDemoSessions', () => {
     expect(output).toContain('[fintech.transfer_limit]')
     expect(output).toContain('emp-204 tries to approve it: refused (APPROVAL_FORBIDDEN)')
     expect(output).toContain('CONFLICT web.search')
+    // The MCP scene: a read through the gateway returned unchanged, a write denied with its rule id.
+    expect(result.mcp.ran).toBe(true)
+    expect(output).toContain('ALLOW read_text_file: "Quarterly summary: revenue 1.2M, churn 2.1%.\\n"')
+    expect(output).toMatch(/DENY {2}write_file\n.*\[mcp\.fs_write_denied\]/)
     expect(result.health).toMatchObject({
       conflicts: 1,
       customToolResults: 1,
@@ -37,7 +41,7 @@ describe('runDemoSessions', () => {
 
     const entries = await entriesOf(store.ledger, 'demo')
     const count = (type: string) => entries.filter((e) => e.type === type).length
-    expect(count('decision')).toBe(6)
+    expect(count('decision')).toBe(8)
     expect(count('approval')).toBe(1)
     expect(count('conflict')).toBe(1)
     expect((await verifyChain(store.ledger, 'demo')).ok).toBe(true)

@@ -23,15 +23,21 @@ export const everythingServer = join(
 
 /**
  * Builds the shipped policies/ with `data.mcp.filesystem` pointed at a test directory: `readable` is
- * `dataRoot`, `protected` is `dataRoot/restricted` (real opa build, real WASM).
+ * `dataRoot`, `protected` is `dataRoot/restricted` (real opa build, real WASM); `allowWrites` lets
+ * write tools through (to show what fail-closed stops).
  */
-export function buildMcpBundle(dir: string, dataRoot: string): Promise<BuiltBundle> {
+export function buildMcpBundle(
+  dir: string,
+  dataRoot: string,
+  options: { readonly allowWrites?: boolean } = {},
+): Promise<BuiltBundle> {
   const policies = join(dir, 'policies')
   cpSync(join(repoRoot, 'policies'), policies, { recursive: true })
   const dataPath = join(policies, 'data.json')
   const data = JSON.parse(readFileSync(dataPath, 'utf8')) as { mcp: { filesystem: Record<string, unknown> } }
   data.mcp.filesystem.readable = [dataRoot]
   data.mcp.filesystem.protected = [join(dataRoot, 'restricted')]
+  if (options.allowWrites) data.mcp.filesystem.write_tools = []
   writeFileSync(dataPath, JSON.stringify(data))
   return buildBundle({
     policiesDir: policies,

@@ -16,21 +16,22 @@ export async function waitForApproval(
   recorded: RecordedDecision,
   extra: RelayExtra,
   progressMs: number,
+  /** Counts the progress notifications sent, so later progress (the upstream's) continues after them. */
+  sent: { count: number },
 ): Promise<GuardVerdict> {
   const approvalId = await guard.requestApproval(recorded)
   const token = progressTokenOf({ params: { _meta: extra._meta } })
   let timer: NodeJS.Timeout | undefined
   if (token !== undefined) {
-    let progress = 0
     const roles = recorded.decision.approval?.roles.join(', ') ?? 'an approver'
     const tick = () => {
-      progress += 1
+      sent.count += 1
       void extra
         .sendNotification({
           method: 'notifications/progress',
           params: {
             progressToken: token,
-            progress,
+            progress: sent.count,
             message: `waiting for approval ${approvalId} (decision ${recorded.decisionId}) by ${roles}`,
           },
         })

@@ -1,9 +1,15 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
-import type { JSONRPCRequest, Notification, Result } from '@modelcontextprotocol/sdk/types.js'
+import {
+  type JSONRPCRequest,
+  type Notification,
+  ProgressNotificationSchema,
+  type Result,
+} from '@modelcontextprotocol/sdk/types.js'
 import { describeError, randomIds, silentLogger } from '../../shared/index.js'
 import { McpGatewayError } from './errors.js'
 import type { McpGateway, McpGatewayOptions, McpGatewaySession, McpPrincipal } from './mcp.types.js'
 import { forwardNotification, forwardRequest, type RelayExtra } from './passthrough.js'
+import { ProgressRoutes } from './progress-routes.js'
 import { RelayEndpoint } from './relay-endpoint.js'
 import { gateToolCall } from './tool-gate.js'
 import { everyToolVisible, filterToolList } from './visible-tools.js'
@@ -105,8 +111,17 @@ export function createMcpGateway(options: McpGatewayOptions): McpGateway {
       downstream.onclose = () => void close()
       downstream.onerror = (error) => logger.debug({ err: describeError(error) }, 'client transport error')
 
-      const forward = (request: JSONRPCRequest, extra: RelayExtra) =>
-        forwardRequest(upstream, request, extra, { timeoutMs })
+      // Progress of requests relayed upstream (back to the client), and downstream (back to the upstream).
+      const upstreamProgress = new ProgressRoutes()
+      const downstreamProgress = new ProgressRoutes()
+      upstream.setNotificationHandler(ProgressNotificationSchema, async (notification) => {
+        if (!upstreamProgress.deliver(notification)) await forwardNotification(downstream, notification)
+      })
+      downstream.setNotificationHandler(ProgressNotificationSchema, async (notification) => {
+        if (!downstreamProgress.deliver(notification)) await forwardNotification(upstream, notification)
+      })
+      const forward = (request: JSONRPCRequest, extra: RelayExtra, progressOffset = 0) =>
+        forwardRequest(upstream, request, extra, { timeoutMs, routes: upstreamProgress, progressOffset })
 
       const handle = async (request: JSONRPCRequest, extra: RelayExtra): Promise<Result> => {
         switch (request.method) {
@@ -171,6 +186,7 @@ export function createMcpGateway(options: McpGatewayOptions): McpGateway {
       upstream.fallbackRequestHandler = (request, extra) =>
         forwardRequest(downstream, request, extra, {
           timeoutMs,
+          routes: downstreamProgress,
           ...(newestInFlight() !== undefined ? { relatedRequestId: newestInFlight() } : {}),
         })
       upstream.fallbackNotificationHandler = (notification: Notification) =>

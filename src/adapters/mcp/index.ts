@@ -20,5 +20,6 @@ export {
 } from './http/index.js'
 export type { McpGateway, McpGatewayOptions, McpGatewaySession, McpPrincipal } from './mcp.types.js'
 export type { RelayExtra } from './passthrough.js'
+export { stdioUpstream, upstreamEnvironment } from './stdio-upstream.js'
 export { deniedText, HIDDEN_TOOL_RULE } from './tool-gate.js'
 export { everyToolVisible, type ToolVisibility } from './visible-tools.js'

@@ -4,11 +4,11 @@ import {
   type JSONRPCRequest,
   McpError,
   type Notification,
-  type Progress,
   type Request,
   type Result,
   ResultSchema,
 } from '@modelcontextprotocol/sdk/types.js'
+import type { ProgressRoutes } from './progress-routes.js'
 import type { RelayEndpoint } from './relay-endpoint.js'
 
 /** What a request handler of a {@link RelayEndpoint} is given besides the request. */
@@ -23,6 +23,8 @@ export interface ForwardOptions {
    * stream). Unset: the receiving transport's default stream.
    */
   readonly relatedRequestId?: string | number
+  /** Added to each relayed progress value (and total): progress the gateway itself already sent. */
+  readonly progressOffset?: number
 }
 
 /**
@@ -56,47 +58,79 @@ export function progressTokenOf(request: { params?: unknown }): string | number 
   return typeof token === 'string' || typeof token === 'number' ? token : undefined
 }
 
+/** Longest timer Node accepts: the SDK's own timeout is left to this module's inactivity timer. */
+const NEVER_MS = 2_147_483_647
+
 /**
- * Sends `request` (as received, minus its JSON-RPC id) to the other side and returns its result
- * unchanged. Progress the other side reports is passed back under the sender's own progress token;
- * when the sender cancels (`extra.signal`), the other side gets `notifications/cancelled`.
+ * Sends `request` (as received, minus its JSON-RPC id, progress token included) to the other side and
+ * returns its result unchanged. Progress the other side reports (`routes`) goes back to the sender and
+ * restarts the inactivity timeout; when the sender cancels (`extra.signal`), or nothing is heard for
+ * `timeoutMs`, the other side gets `notifications/cancelled`.
  *
  * @throws {RelayedError} the other side's error answer, as it gave it.
- * @throws {McpError} ConnectionClosed / RequestTimeout raised by the SDK when no answer came.
+ * @throws {McpError} ConnectionClosed, or RequestTimeout with `{ timeout }` data, when no answer came.
  * @internal
  */
 export async function forwardRequest(
   to: RelayEndpoint,
   request: JSONRPCRequest,
   extra: RelayExtra,
-  options: ForwardOptions,
+  options: ForwardOptions & { readonly routes: ProgressRoutes },
 ): Promise<Result> {
+  const controller = new AbortController()
+  const fromSender = () => controller.abort(extra.signal.reason)
+  if (extra.signal.aborted) fromSender()
+  else extra.signal.addEventListener('abort', fromSender, { once: true })
+  let timer: NodeJS.Timeout | undefined
+  const touch = () => {
+    clearTimeout(timer)
+    timer = setTimeout(() => {
+      controller.abort(
+        new McpError(ErrorCode.RequestTimeout, `no answer within ${options.timeoutMs} ms`, {
+          timeout: options.timeoutMs,
+        }),
+      )
+    }, options.timeoutMs)
+  }
+  touch()
   const token = progressTokenOf(request)
-  const onprogress =
+  const close =
     token === undefined
       ? undefined
-      : (progress: Progress) => {
-          void extra
-            .sendNotification({
-              method: 'notifications/progress',
-              params: { ...progress, progressToken: token },
-            })
-            .catch(() => {})
-        }
+      : options.routes.open(token, {
+          send: (n) => extra.sendNotification(shifted(n, options.progressOffset ?? 0) as never),
+          touch,
+        })
   try {
     return await to.request(
       { method: request.method, ...(request.params ? { params: request.params } : {}) },
       ResultSchema,
       {
-        signal: extra.signal,
-        timeout: options.timeoutMs,
-        resetTimeoutOnProgress: true,
-        ...(onprogress ? { onprogress } : {}),
+        signal: controller.signal,
+        timeout: NEVER_MS,
         ...(options.relatedRequestId !== undefined ? { relatedRequestId: options.relatedRequestId } : {}),
       },
     )
   } catch (error) {
     throw answeredError(error) ?? error
+  } finally {
+    clearTimeout(timer)
+    close?.()
+    extra.signal.removeEventListener('abort', fromSender)
+  }
+}
+
+/** A progress notification with `offset` added to its `progress` (and `total`, when given). */
+function shifted(notification: Notification, offset: number): Notification {
+  if (offset === 0) return notification
+  const params = notification.params as { progress?: unknown; total?: unknown } & Record<string, unknown>
+  return {
+    ...notification,
+    params: {
+      ...params,
+      ...(typeof params.progress === 'number' ? { progress: params.progress + offset } : {}),
+      ...(typeof params.total === 'number' ? { total: params.total + offset } : {}),
+    },
   }
 }
 

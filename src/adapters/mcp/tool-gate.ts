@@ -39,7 +39,7 @@ export interface ToolGateDeps {
   /** Whether the policy shows `tool` to this caller (no `arbiter/visible` rule: every tool). */
   readonly isVisible: (input: Omit<ToolCallInput, 'arguments'>) => Promise<boolean>
   /** Sends the call upstream and returns the result unchanged (see `forwardRequest`). */
-  readonly forward: (request: JSONRPCRequest, extra: RelayExtra) => Promise<Result>
+  readonly forward: (request: JSONRPCRequest, extra: RelayExtra, progressOffset?: number) => Promise<Result>
   /** Whether the upstream connection has closed (a lost answer then, not an error answer). */
   readonly upstreamClosed: () => boolean
   /** Interval of progress notifications while a call waits for approval, ms. */
@@ -110,11 +110,14 @@ export async function gateToolCall(deps: ToolGateDeps, call: GateCall): Promise<
   } catch (error) {
     return refusal(`Arbiter could not check this tool call, so it was not forwarded: ${failureText(error)}`)
   }
-  const verdict = await settle(deps, recorded, call)
+  // Progress sent while waiting for approval: the upstream's own progress is numbered after it, so the
+  // client sees one increasing sequence.
+  const sent = { count: 0 }
+  const verdict = await settle(deps, recorded, call, sent)
   if (verdict === undefined) return refusal('Arbiter stopped waiting for approval; the call did not run.')
   if ('error' in verdict) return refusal(verdict.error)
   if (verdict.kind === 'deny') return refusal(deniedText(verdict.decisionId, verdict.reasons))
-  return runAllowed(deps, recorded, call)
+  return runAllowed(deps, recorded, call, sent.count)
 }
 
 function failureText(error: unknown): string {
@@ -126,12 +129,13 @@ async function settle(
   deps: ToolGateDeps,
   recorded: RecordedDecision,
   call: GateCall,
+  sent: { count: number },
 ): Promise<GuardVerdict | { error: string } | undefined> {
   const { decision, decisionId } = recorded
   if (decision.action === 'allow') return { kind: 'allow', decisionId, recorded }
   if (decision.action === 'deny') return { kind: 'deny', decisionId, reasons: decision.reasons, recorded }
   try {
-    return await waitForApproval(deps.guard, recorded, call.extra, deps.approvalProgressMs)
+    return await waitForApproval(deps.guard, recorded, call.extra, deps.approvalProgressMs, sent)
   } catch (error) {
     if (error instanceof GuardError && error.code === 'GUARD_APPROVAL_ABANDONED') {
       // The client cancelled while the call waited: it will never run.
@@ -144,12 +148,17 @@ async function settle(
   }
 }
 
-async function runAllowed(deps: ToolGateDeps, recorded: RecordedDecision, call: GateCall): Promise<Result> {
+async function runAllowed(
+  deps: ToolGateDeps,
+  recorded: RecordedDecision,
+  call: GateCall,
+  progressOffset: number,
+): Promise<Result> {
   const { decisionId } = recorded
   const started = performance.now()
   let result: Result
   try {
-    result = await deps.forward(call.request, call.extra)
+    result = await deps.forward(call.request, call.extra, progressOffset)
   } catch (error) {
     if (isLostAnswer(error, deps.upstreamClosed()) || call.extra.signal.aborted) {
       // Forwarded, never answered: it may or may not have run. No outcome is written, so
