@@ -13,6 +13,7 @@ import { benchAppend } from './sections/append.js'
 import { benchDecision } from './sections/decision.js'
 import { benchGuard } from './sections/guard.js'
 import { benchHostile } from './sections/hostile.js'
+import { benchMcp } from './sections/mcp.js'
 import { benchMultiProcess } from './sections/multi-process.js'
 import { benchReplay } from './sections/replay.js'
 import { benchShadow } from './sections/shadow.js'
@@ -84,6 +85,7 @@ async function main(): Promise<void> {
     guard: [],
     append: [],
     verify: [],
+    mcp: [],
     targets: [],
     errors: [],
   }
@@ -226,6 +228,12 @@ async function main(): Promise<void> {
           await dispose()
         }
       })
+    // Issue 11: per backend, its own throwaway database (the gateway process opens it itself).
+    if (options.sections.has('mcp'))
+      for (const kind of options.backends)
+        await section('mcp', kind, async () => {
+          results.mcp.push(await benchMcp(options, kind))
+        })
   } finally {
     await engine.close()
     rmSync(bundleDir, { recursive: true, force: true })

@@ -10,6 +10,7 @@ export const SECTIONS = [
   'replay',
   'shadow',
   'tracing',
+  'mcp',
 ] as const
 export type Section = (typeof SECTIONS)[number]
 export type BackendName = 'postgres' | 'pglite'

@@ -2,6 +2,7 @@ import type { AppendResult } from '../sections/append.js'
 import type { DecisionResult } from '../sections/decision.js'
 import type { GuardResult } from '../sections/guard.js'
 import type { HostileResult } from '../sections/hostile.js'
+import type { McpResult } from '../sections/mcp.js'
 import type { MultiProcessResult } from '../sections/multi-process.js'
 import type { ReplayResult } from '../sections/replay.js'
 import { renderShadow, type ShadowBenchResult } from '../sections/shadow.js'
@@ -9,6 +10,7 @@ import type { SidecarResult } from '../sections/sidecar.js'
 import { renderTracing, type TracingResult } from '../sections/tracing.js'
 import type { VerifyResult } from '../sections/verify.js'
 import type { MachineInfo } from './machine.js'
+import { mcpTargets, renderMcp } from './report-mcp.js'
 
 /** Everything one run measured; written to bench/results.json. */
 export interface BenchResults {
@@ -27,6 +29,8 @@ export interface BenchResults {
   replay?: ReplayResult
   shadow?: ShadowBenchResult
   tracing?: TracingResult[]
+  /** Issue 11: the MCP gateway, per backend. */
+  mcp: McpResult[]
   targets: TargetCheck[]
   errors: { section: string; backend?: string; message: string }[]
 }
@@ -38,7 +42,7 @@ export interface TargetCheck {
   readonly status: 'PASS' | 'MISS' | 'NOT RUN'
 }
 
-/** Compares the measurements with the targets of issue 6 (items 1 to 5) and issue 9 (item 6). */
+/** Compares the measurements with the targets of issue 6 (items 1 to 5), issue 9 (item 6) and issue 11 (item 7). */
 export function checkTargets(r: BenchResults): TargetCheck[] {
   const out: TargetCheck[] = []
   const check = (item: number, target: string, measured: string | undefined, ok: boolean | undefined) =>
@@ -151,6 +155,7 @@ export function checkTargets(r: BenchResults): TargetCheck[] {
     rp && (projected ?? Number.POSITIVE_INFINITY) < 60 && rp.replayed + rp.notReplayable === rp.decisions,
   )
   check(7, 'replay: peak RSS < 300 MB', rp && `${fmt(rp.peakRssMB, 0)} MB`, rp && rp.peakRssMB < 300)
+  out.push(...mcpTargets(r.mcp))
   return out
 }
 
@@ -336,7 +341,8 @@ export function renderTable(r: BenchResults): string {
     )
   }
   if (r.tracing?.length) lines.push(...renderTracing(r.tracing))
-  lines.push('', 'Targets (issue 6: items 1 to 5; issue 9: item 6; issue 12: item 7)')
+  lines.push(...renderMcp(r.mcp))
+  lines.push('', 'Targets (issue 6: items 1 to 5; issue 9: item 6; issue 12: item 7; issue 11: item 8)')
   const w = [62, 26, 8]
   for (const t of r.targets) lines.push(row([`${t.item}. ${t.target}`, t.measured, t.status], w))
   for (const e of r.errors)

@@ -25,4 +25,5 @@ export {
   type LogLevel,
   loadConfig,
 } from './load-config.js'
+export { createMcpKeyAuthorizer } from './mcp-key-authorizer.js'
 export { verifyChainFor } from './verify-chain-for.js'

@@ -8,6 +8,7 @@ export {
   createApiKeyStore,
   hashApiKey,
 } from './auth/api-key-store.js'
+export { bearerTokenOf } from './auth/authenticate.js'
 export {
   type CachedKeyAuthenticator,
   createCachedKeyStore,
@@ -23,7 +24,7 @@ export {
   type KeyBinding,
   resolveCallIdentity,
 } from './auth/key-binding.js'
-export { type ApiRole, apiRoleSchema, type Permission, permissionsByRole } from './auth/roles.js'
+export { type ApiRole, apiRoleSchema, type Permission, permissionsByRole, roleAllows } from './auth/roles.js'
 export { type ArbiterServer, createServer } from './create-server.js'
 export { HttpError, type HttpErrorCode, statusByCode } from './http-errors.js'
 export { createServerMetrics, type ServerMetrics } from './metrics.js'

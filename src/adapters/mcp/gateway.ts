@@ -159,6 +159,7 @@ export function createMcpGateway(options: McpGatewayOptions): McpGateway {
                 forward,
                 upstreamClosed: () => upstreamClosed,
                 approvalProgressMs,
+                ...(options.caller ? { caller: options.caller } : {}),
               },
               {
                 request,

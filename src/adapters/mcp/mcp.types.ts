@@ -1,5 +1,5 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
-import type { Guard, ToolCallInput } from '../../guard/index.js'
+import type { Caller, Guard, ToolCallInput } from '../../guard/index.js'
 import type { IdFactory, Logger } from '../../shared/index.js'
 import type { RelayExtra } from './passthrough.js'
 import type { ToolVisibility } from './visible-tools.js'
@@ -24,6 +24,11 @@ export interface McpGatewayOptions {
   readonly principal: McpPrincipal | ((extra: RelayExtra) => McpPrincipal | Promise<McpPrincipal>)
   /** `input.agent.id` for every call; default the client's `initialize` `clientInfo.name`. */
   readonly agentId?: string
+  /**
+   * The API key the session authenticated with (HTTP mode); recorded as `caller` on each decision,
+   * approval request and outcome, as for the sidecar API.
+   */
+  readonly caller?: Caller
   /** Which tools `tools/list` shows (the policy's `arbiter/visible`); default every tool. */
   readonly visibility?: ToolVisibility
   /**

@@ -1,6 +1,7 @@
 import { ErrorCode, type JSONRPCRequest, McpError, type Result } from '@modelcontextprotocol/sdk/types.js'
 import { z } from 'zod'
 import {
+  type Caller,
   type Guard,
   GuardError,
   type GuardVerdict,
@@ -43,6 +44,8 @@ export interface ToolGateDeps {
   readonly upstreamClosed: () => boolean
   /** Interval of progress notifications while a call waits for approval, ms. */
   readonly approvalProgressMs: number
+  /** The API key of an HTTP session, recorded on the decision and the outcome. */
+  readonly caller?: Caller
 }
 
 /** A `CallToolResult` with `isError: true`: the model reads it and can adapt (not a JSON-RPC error). */
@@ -92,14 +95,17 @@ export async function gateToolCall(deps: ToolGateDeps, call: GateCall): Promise<
   try {
     recorded = await guard.decide(
       { ...base, arguments: parsed.data.arguments ?? {} },
-      visible
-        ? {}
-        : {
-            veto: {
-              rule: HIDDEN_TOOL_RULE,
-              message: `tool ${base.tool.name} is not available to this caller`,
-            },
-          },
+      {
+        ...(deps.caller ? { caller: deps.caller } : {}),
+        ...(visible
+          ? {}
+          : {
+              veto: {
+                rule: HIDDEN_TOOL_RULE,
+                message: `tool ${base.tool.name} is not available to this caller`,
+              },
+            }),
+      },
     )
   } catch (error) {
     return refusal(`Arbiter could not check this tool call, so it was not forwarded: ${failureText(error)}`)
@@ -200,7 +206,7 @@ async function recordQuietly(
   report: Parameters<Guard['recordOutcome']>[1],
 ): Promise<void> {
   try {
-    await deps.guard.recordOutcome(decisionId, report)
+    await deps.guard.recordOutcome(decisionId, deps.caller ? { ...report, caller: deps.caller } : report)
   } catch (error) {
     if (error instanceof GuardError && error.code === 'GUARD_ALREADY_RECORDED') return
     deps.logger.error({ decisionId, err: describeError(error) }, 'outcome not recorded; outcome unknown')

@@ -1,13 +1,20 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import type { Command } from 'commander'
 import { z } from 'zod'
-import { createMcpGateway, type McpPrincipal, stdioUpstream } from '../../adapters/mcp/index.js'
+import { createMcpGateway, type McpPrincipal } from '../../adapters/mcp/index.js'
 import { createArbiter } from '../../app/index.js'
 import { CliExit } from '../cli-exit.js'
 import { addDatabaseOptions, type ConfigFlags, configFromFlags } from '../config.js'
+import {
+  httpListenFromFlags,
+  type McpHttpFlags,
+  type SharedGatewayOptions,
+  serveMcpHttp,
+  upstreamFromFlags,
+} from '../mcp-http.js'
 import { assertConfiguredKeys, type TrustFlags } from '../trust-config.js'
 
-export interface McpFlags extends ConfigFlags, TrustFlags {
+export interface McpFlags extends ConfigFlags, TrustFlags, McpHttpFlags {
   readonly serverName: string
   readonly principal?: string
   readonly roles?: string
@@ -15,6 +22,7 @@ export interface McpFlags extends ConfigFlags, TrustFlags {
   readonly chain: string
   readonly watch?: boolean
   readonly upstreamTimeout: string
+  readonly upstreamUrl?: string
 }
 
 const nameSchema = z.string().min(1).max(256)
@@ -74,19 +82,34 @@ export function registerMcp(program: Command): void {
       .option('--watch', 'reload the policy bundle when the file changes')
       .option('--chain <id>', 'ledger chain the gateway writes decisions to', 'default')
       .option('--upstream-timeout <ms>', 'give up on an upstream request silent this long', '300000')
+      .option('--upstream-url <url>', 'upstream MCP server over Streamable HTTP (instead of a command)')
+      .option(
+        '--port <n>',
+        'serve Streamable HTTP at http://<host>:<n>/mcp instead of stdio (0: a free port)',
+      )
+      .option('--host <host>', 'HTTP mode: interface to listen on', '127.0.0.1')
+      .option(
+        '--allowed-host <name>',
+        'HTTP mode: a hostname Host/Origin may name, repeatable (default localhost, 127.0.0.1, [::1])',
+        (name: string, all: string[]) => [...all, name],
+        [] as string[],
+      )
       .option(
         '--allow-generated-keys',
         'demo only: with PostgreSQL, accept keys generated in the data dir (env ARBITER_ALLOW_GENERATED_KEYS=1)',
       ),
   ).action(async (upstream: string[], flags: McpFlags) => {
     const { upstreamTimeoutMs } = checkCommonFlags(flags)
-    const [command, ...args] = upstream
-    if (command === undefined)
+    const connectUpstream = upstreamFromFlags(upstream, flags.upstreamUrl)
+    const http = flags.port === undefined ? undefined : httpListenFromFlags({ ...flags, port: flags.port })
+    if (http && (flags.principal !== undefined || flags.roles !== undefined || flags.agentId !== undefined))
       throw new CliExit(
-        'no upstream MCP server: give its command after --, e.g. arbiter mcp … -- npx -y @modelcontextprotocol/server-filesystem /data',
+        '--principal, --roles and --agent-id are for stdio mode: over HTTP each request is made for what its API key is bound to',
         2,
       )
-    const principal = principalFromFlags(flags)
+    const mode = http
+      ? ({ kind: 'http', listen: http } as const)
+      : ({ kind: 'stdio', principal: principalFromFlags(flags) } as const)
     const config = configFromFlags(flags)
     // Gateways sharing one PostgreSQL ledger must share its keys (redaction markers, checkpoints).
     assertConfiguredKeys(config, flags, ['ARBITER_SIGNING_KEY', 'ARBITER_REDACTION_KEY'])
@@ -95,16 +118,23 @@ export function registerMcp(program: Command): void {
       watch: flags.watch ?? false,
     })
     try {
-      const gateway = createMcpGateway({
+      const shared: SharedGatewayOptions = {
         guard: arbiter.guard,
         serverName: flags.serverName,
-        principal,
-        ...(flags.agentId ? { agentId: flags.agentId } : {}),
         // The bundle's optional arbiter/visible: which tools tools/list shows (all without it).
         visibility: (input) => arbiter.policy.isToolVisible(input),
-        connectUpstream: stdioUpstream(command, args),
+        connectUpstream,
         upstreamTimeoutMs,
         logger: arbiter.logger,
+      }
+      if (mode.kind === 'http') {
+        await serveMcpHttp(arbiter, shared, mode.listen)
+        return
+      }
+      const gateway = createMcpGateway({
+        ...shared,
+        principal: mode.principal,
+        ...(flags.agentId ? { agentId: flags.agentId } : {}),
       })
       const session = await gateway.connect(new StdioServerTransport())
       // The client went away (stdin closed) or we were told to stop: end the upstream with us.

@@ -18,11 +18,21 @@ export function principalOf(res: Response): ApiPrincipal {
 // classes are disjoint, so matching stays linear.
 const bearerPattern = /^bearer +([A-Za-z0-9_-]{1,128})$/i
 
-function bearerToken(req: Request): string | null {
-  const header = req.get('authorization')
+/**
+ * The key in an `Authorization: Bearer <key>` header value, or null when it is missing or malformed
+ * (the MCP gateway's HTTP mode reads keys the same way).
+ *
+ * @example
+ * bearerTokenOf('Bearer arb_abc') // 'arb_abc'
+ */
+export function bearerTokenOf(header: string | undefined): string | null {
   if (!header) return null
   const match = bearerPattern.exec(header)
   return match ? match[1]! : null
+}
+
+function bearerToken(req: Request): string | null {
+  return bearerTokenOf(req.get('authorization'))
 }
 
 /** The key store could not answer (database down): the client should retry, as for any outage. */
