@@ -1,7 +1,5 @@
 // Front door of the ledger: everything other folders may use.
 export { anchorChains, readAnchors, writeAnchor } from './anchor-dir.js'
-// The transparency-log layer (Merkle proofs, signed notes, checkpoints, tiles): pure, listed in its own index.
-export * from './tlog/index.js'
 export {
   assertChainId,
   CHAIN_ID_PATTERN,
@@ -53,6 +51,8 @@ export {
   type UnhashedEntry,
   type VerifiableLedger,
 } from './ledger.types.js'
+export { type ConsistencyProof, type InclusionProof, MerkleTreeReader, syncTree } from './merkle-reader.js'
+export { KyselyHashSource } from './merkle-store.js'
 export { assertLedgerSchema, migrateToLatest } from './migrations.js'
 export {
   type ApprovalRecord,
@@ -71,6 +71,8 @@ export {
 } from './redaction.js'
 export type { OmittedBody } from './row.js'
 export type { LedgerDatabase } from './schema.js'
+// The transparency-log layer (Merkle proofs, signed notes, checkpoints, tiles): pure, listed in its own index.
+export * from './tlog/index.js'
 export {
   type BreakKind,
   type ChainFailure,
