@@ -104,6 +104,7 @@ export class Checkpointer {
 
   /** The log origin (and note key name) of a chain: `<deployment>/<chain>`. */
   origin(chain: string): string {
+    assertChainId(chain)
     return checkpointOrigin(this.options.deployment ?? DEFAULT_DEPLOYMENT, chain)
   }
 
