@@ -18,9 +18,10 @@ import type {
   SeqRange,
   VerifiableLedger,
 } from './ledger.types.js'
+import { KyselyHashSource } from './merkle-store.js'
 import { decodeEntryRow } from './row.js'
 import type { LedgerDatabase } from './schema.js'
-import type { MerkleFrontier } from './tlog/index.js'
+import { type MerkleFrontier, TlogError, treeRoot } from './tlog/index.js'
 
 export interface KyselyLedgerStoreOptions {
   readonly clock?: Clock
@@ -330,7 +331,7 @@ export class KyselyLedgerStore implements Ledger, VerifiableLedger {
   async checkpoints(chain: string): Promise<unknown[]> {
     return this.db
       .selectFrom('ledger_checkpoints')
-      .select(['chain', 'seq', 'hash', 'ts', 'key_id', 'sig', 'public_key'])
+      .select(['chain', 'seq', 'hash', 'ts', 'key_id', 'sig', 'public_key', 'note'])
       .where('chain', '=', chain)
       .orderBy('id')
       .execute()
@@ -347,6 +348,17 @@ export class KyselyLedgerStore implements Ledger, VerifiableLedger {
     const heads = await this.db.selectFrom('ledger_heads').select('chain').execute()
     const cps = await this.db.selectFrom('ledger_checkpoints').select('chain').distinct().execute()
     return [...new Set([...heads, ...cps].map((row) => row.chain))].sort()
+  }
+
+  /**
+   * The stored Merkle root of a chain's first `size` entries; null when the tree does not reach it.
+   * Part of {@link VerifiableLedger}.
+   */
+  merkleRoot(chain: string, size: number): Promise<Uint8Array | null> {
+    return treeRoot(new KyselyHashSource(this.db, chain), size).catch((error: unknown) => {
+      if (error instanceof TlogError && error.code === 'TLOG_HASH_MISSING') return null
+      throw error
+    })
   }
 
   private selectEntries() {

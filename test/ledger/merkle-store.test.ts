@@ -13,6 +13,7 @@ import {
   parseCheckpoint,
   parseVerifierKey,
   syncTree,
+  verifyChain,
   verifyConsistency,
   verifyInclusion,
 } from '../../src/ledger/index.js'
@@ -142,5 +143,23 @@ describe.each(backendFactories)('the Merkle tree in the store on %s', (_name, cr
     expect(body.root.equals(expectedTree(entries).root())).toBe(true)
     const row = await handle.db.selectFrom('ledger_checkpoints').select('note').executeTakeFirstOrThrow()
     expect(row.note).toBe(cp!.note)
+  })
+
+  it('verify rebuilds the tree: a good chain passes, a forged tree node or checkpoint note fails', async () => {
+    await appendMany(handle, 9)
+    const { privateKey } = generateKeyPairSync('ed25519')
+    await new Checkpointer(handle.db, { signingKey: privateKey }).checkpoint('c1')
+    const ledger = createLedger(handle.db)
+    expect((await verifyChain(ledger, 'c1')).ok).toBe(true)
+    // An insider rewrites one stored tree node (bypassing the triggers as a superuser can).
+    await sql`alter table ledger_merkle disable trigger ledger_merkle_no_update_delete`.execute(handle.db)
+    await sql`update ledger_merkle set hash = sha256(hash) where level = 3 and idx = 0`.execute(handle.db)
+    const forged = await verifyChain(ledger, 'c1')
+    expect(forged.failure).toMatchObject({ kind: 'merkle_mismatch', seq: 9 })
+    await sql`alter table ledger_checkpoints disable trigger ledger_checkpoints_no_update_delete`.execute(
+      handle.db,
+    )
+    await sql`update ledger_checkpoints set note = replace(note, E'\n9\n', E'\n8\n')`.execute(handle.db)
+    expect((await verifyChain(ledger, 'c1')).failure).toMatchObject({ kind: 'bad_signature', seq: 9 })
   })
 })
