@@ -4,6 +4,7 @@ import {
   createLedgerQueries,
   overviewReport,
   rolloutReport,
+  MerkleTreeReader,
   type VerifyChainOptions,
   verifiableChains,
 } from '../ledger/index.js'
@@ -102,6 +103,7 @@ export function composeServer(arbiter: ServerParts, options: ComposeServerOption
     verify: options.verify ?? verifyChainFor(database.db, verification),
     verifiableChains: () => verifiableChains(arbiter.ledger, verification),
     verifications: createVerificationLog(database.db),
+    tree: new MerkleTreeReader(database.db),
     metrics,
     ready: async () => ({
       database: await sql`select 1`

@@ -59,6 +59,8 @@ export {
   type UnhashedEntry,
   type VerifiableLedger,
 } from './ledger.types.js'
+export { type ConsistencyProof, type InclusionProof, MerkleTreeReader, syncTree } from './merkle-reader.js'
+export { KyselyHashSource } from './merkle-store.js'
 export { assertLedgerSchema, migrateToLatest } from './migrations.js'
 export {
   type DecisionsByAction,
@@ -90,6 +92,8 @@ export {
 export type { OmittedBody } from './row.js'
 export type { LedgerDatabase } from './schema.js'
 export { bucketCount, MAX_BUCKETS, type TimeBucket } from './time-buckets.js'
+// The transparency-log layer (Merkle proofs, signed notes, checkpoints, tiles): pure, listed in its own index.
+export * from './tlog/index.js'
 export {
   type BreakKind,
   type ChainFailure,

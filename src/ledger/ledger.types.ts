@@ -62,6 +62,8 @@ export interface VerifiableLedger {
   checkpoints(chain: string): Promise<unknown[]>
   /** Every chain the database knows of: heads and checkpoints (entries may have been deleted). */
   knownChains(): Promise<string[]>
+  /** The stored Merkle root of a chain's first `size` entries, or null when the tree is not stored that far. */
+  merkleRoot?(chain: string, size: number): Promise<Uint8Array | null>
 }
 
 /**

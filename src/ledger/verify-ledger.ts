@@ -4,6 +4,7 @@ import type { TrustedKey } from './checkpoint.js'
 import { LedgerError } from './errors.js'
 import type { VerifiableLedger } from './ledger.types.js'
 import { type ChainReport, verifyEntries } from './verify.js'
+import { MerkleVerifier, noteRoots } from './verify-merkle.js'
 
 export interface VerifyChainOptions {
   /** Also check the checkpoints written to this directory; a chain with anchor files must exist. */
@@ -63,7 +64,10 @@ export async function verifyChain(
   const anchors = options.anchorDir ? readAnchors(options.anchorDir, chain) : []
   const checkpoints = [...(await ledger.checkpoints(chain)), ...anchors]
   const maxAgeMs = options.maxCheckpointAgeMs ?? 0
-  return verifyEntries(ledger.rawRows(chain), {
+  const notes = noteRoots(chain, checkpoints, options.trustedKeys)
+  const merkle = new MerkleVerifier(notes.roots)
+  const report = await verifyEntries(ledger.rawRows(chain), {
+    merkle,
     chain,
     checkpoints,
     expected: anchors.length > 0 || (options.expectedChains ?? []).includes(chain),
@@ -72,6 +76,34 @@ export async function verifyChain(
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.deep ? { deep: true } : {}),
   })
+  return checkMerkle(ledger, report, merkle, notes.problems)
+}
+
+/** After the entries verified: a bad signed note, then the stored tree's root at the head, must agree. */
+async function checkMerkle(
+  ledger: VerifiableLedger,
+  report: ChainReport,
+  merkle: MerkleVerifier,
+  problems: readonly { seq: number; message: string }[],
+): Promise<ChainReport> {
+  if (!report.ok || !report.head) return report
+  const problem = problems[0]
+  if (problem)
+    return {
+      ...report,
+      ok: false,
+      failure: { seq: problem.seq, kind: 'bad_signature', message: problem.message },
+    }
+  const stored = ledger.merkleRoot ? await ledger.merkleRoot(report.chain, report.head.seq) : null
+  const mismatch = stored
+    ? merkle.check([{ size: report.head.seq, root: stored, what: 'the stored Merkle tree' }])
+    : null
+  if (!mismatch) return report
+  return {
+    ...report,
+    ok: false,
+    failure: { seq: report.head.seq, kind: 'merkle_mismatch', message: mismatch },
+  }
 }
 
 /**

@@ -4,6 +4,7 @@ import { entryCanonicalText } from './chain.js'
 import { checkCheckpointSignature, type StoredCheckpoint, type TrustedKey } from './checkpoint.js'
 import { GENESIS_PREV } from './ledger.types.js'
 import { checkpointRowSchema, entryRowSchema, parseBodyText, parseStoredRow } from './row.js'
+import type { MerkleVerifier } from './verify-merkle.js'
 
 /** The kinds of break `verify` reports (docs/ledger-format.md, "Verification algorithm"). */
 export type BreakKind =
@@ -15,6 +16,7 @@ export type BreakKind =
   | 'bad_signature'
   | 'stale_checkpoint'
   | 'missing_chain'
+  | 'merkle_mismatch'
 
 /** The first place a chain fails verification. */
 export interface ChainFailure {
@@ -38,6 +40,8 @@ export interface ChainReport {
 
 export interface VerifyEntriesOptions {
   readonly chain: string
+  /** Rebuilds the chain's Merkle tree and checks the roots it was given (see verify-merkle.ts). */
+  readonly merkle?: MerkleVerifier
   /** Checkpoints from the database and anchor files; untrusted, parsed here. Other chains' are ignored. */
   readonly checkpoints?: Iterable<unknown>
   /**
@@ -234,10 +238,12 @@ export async function verifyEntries(
     // Fast path: the stored text is the canonical text the writer hashed. Otherwise (or in deep mode)
     // hash the canonical form of the parsed body, exactly as the format defines it.
     const stored = typeof row.body === 'string' && !options.deep ? row.body : null
-    let computed = stored === null ? null : sha256Hex(entryCanonicalText(unhashed, stored))
+    let text = stored === null ? null : entryCanonicalText(unhashed, stored)
+    let computed = text === null ? null : sha256Hex(text)
     if (computed !== row.hash) {
       const bodyText = bodyTextOf(row.body)
-      computed = bodyText === null ? null : sha256Hex(entryCanonicalText(unhashed, bodyText))
+      text = bodyText === null ? null : entryCanonicalText(unhashed, bodyText)
+      computed = text === null ? null : sha256Hex(text)
     }
     if (computed !== row.hash) {
       fail(row.seq, 'hash_mismatch', `hash of entry ${row.seq} does not match its content`)
@@ -250,6 +256,12 @@ export async function verifyEntries(
     const named = cps.valid.get(row.seq)
     if (named?.some((cp) => cp.hash !== row.hash)) {
       fail(row.seq, 'checkpoint_mismatch', `a signed checkpoint names a different hash for entry ${row.seq}`)
+      break
+    }
+    // The leaf bytes are the text just hashed: the Merkle tree is rebuilt as the chain is read.
+    const merkleProblem = options.merkle && text !== null ? options.merkle.add(row.seq, text) : null
+    if (merkleProblem) {
+      fail(row.seq, 'merkle_mismatch', merkleProblem)
       break
     }
     prev = row.hash

@@ -19,6 +19,8 @@ import { registerDecisionRoutes } from './routes/decisions.js'
 import { registerEntryRoutes } from './routes/entries.js'
 import { registerInsightRoutes } from './routes/insights.js'
 import { registerOperationsRoutes } from './routes/operations.js'
+import { registerProofRoutes } from './routes/proofs.js'
+import { registerTlogRoutes } from './routes/tlog.js'
 import { defaultLimits, type ServerDeps, type ServerLimits } from './server.types.js'
 import { createSidecarDecisions } from './sidecar-decisions.js'
 import { VENDOR_FILES, type VendorFile, vendorFilePath } from './vendor-assets.js'
@@ -130,6 +132,7 @@ export function createServer(
   registerDecisionRoutes(v1, full, sidecar)
   registerEntryRoutes(v1, full)
   registerChainRoutes(v1, full)
+  registerProofRoutes(v1, full)
   registerApprovalRoutes(v1, full)
   registerBundleRoutes(v1, full)
   registerInsightRoutes(v1, full)
@@ -145,6 +148,17 @@ export function createServer(
       res.type('text/javascript').sendFile(path, (error) => error && next(error))
     })
   }
+  // C2SP tlog-tiles: the same authentication, limits and roles as the API, binary and text answers.
+  const tlog = express.Router()
+  tlog.use(authenticate(keys))
+  tlog.use(failedSignInLimit(full.limits))
+  tlog.use(keyRateLimit(full.limits))
+  registerTlogRoutes(tlog, full)
+  tlog.use(() => {
+    throw new HttpError('NOT_FOUND', 'no such tlog resource')
+  })
+  app.use('/tlog', tlog)
+
   app.use(express.static(ui, { index: 'index.html', maxAge: 0 }))
   app.use((_req, res) => {
     sendError(res, 'NOT_FOUND', 'not found')

@@ -3,6 +3,7 @@ import type { z } from 'zod'
 import * as s from './api-schemas.js'
 import { archivedBundleSchema, bundleParamsSchema } from './bundle-schemas.js'
 import * as insight from './insight-schemas.js'
+import * as proofs from './proof-schemas.js'
 
 type Responses = RouteConfig['responses']
 
@@ -126,6 +127,24 @@ function registerRoutes(registry: OpenAPIRegistry): void {
         ...common,
         ...errors(404),
       },
+    },
+    {
+      method: 'get',
+      path: '/v1/chains/{chain}/proofs/inclusion',
+      summary:
+        "RFC 9162 inclusion proof of entry `seq` in the chain's Merkle tree of `size` entries (default: all)",
+      description: `${roleNote('auditor, approver, admin')} Leaf index is seq - 1; hashes are lowercase hex.`,
+      request: { params: proofs.proofParamsSchema, query: proofs.inclusionQuerySchema },
+      responses: { '200': json(proofs.inclusionProofSchema, 'the proof'), ...common, ...errors(404) },
+    },
+    {
+      method: 'get',
+      path: '/v1/chains/{chain}/proofs/consistency',
+      summary:
+        'RFC 9162 consistency proof from the tree of `from` entries to the tree of `to` (default: all)',
+      description: roleNote('auditor, approver, admin'),
+      request: { params: proofs.proofParamsSchema, query: proofs.consistencyQuerySchema },
+      responses: { '200': json(proofs.consistencyProofSchema, 'the proof'), ...common, ...errors(404) },
     },
     {
       method: 'get',

@@ -2,6 +2,7 @@ import type {
   BundleArchive,
   Ledger,
   LedgerQueries,
+  MerkleTreeReader,
   Overview,
   OverviewFilter,
   RolloutFilter,
@@ -44,6 +45,8 @@ export interface InsightSources {
   /** Default: no shadow bundle configured. */
   shadow?(): ShadowStatus
 }
+/** The Merkle tree reads the proof and tlog routes need (the ledger's `MerkleTreeReader`). */
+export type TreeDeps = Pick<MerkleTreeReader, 'inclusion' | 'consistency' | 'tile' | 'latestNote'>
 
 /** Plain functions and objects the composition root (`arbiter serve`, `arbiter demo`) passes in. */
 export interface ServerDeps {
@@ -64,6 +67,8 @@ export interface ServerDeps {
    */
   readonly verifiableChains?: () => Promise<string[]>
   readonly verifications: VerificationLog
+  /** Merkle proofs and the C2SP tlog-tiles view; without it those routes answer 404. */
+  readonly tree?: TreeDeps
   readonly metrics: ServerMetrics
   /** Readiness probe: can the database answer, is a policy bundle loaded. */
   readonly ready: () => Promise<{ database: boolean; bundle: boolean }>

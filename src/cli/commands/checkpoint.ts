@@ -8,6 +8,7 @@ import { assertConfiguredKeys, type TrustFlags } from '../trust-config.js'
 
 interface CheckpointFlags extends ConfigFlags, TrustFlags {
   readonly chain?: string
+  readonly vkey?: boolean
 }
 
 /** `arbiter checkpoint [--chain] [--anchor-dir]`: signs the current head of each chain now. */
@@ -17,6 +18,7 @@ export function registerCheckpoint(program: Command): void {
       .command('checkpoint')
       .description('sign a checkpoint of the current head of each chain (or one)')
       .option('--chain <id>', 'only this chain')
+      .option('--vkey', "print the log's C2SP note verifier key (per chain) instead of signing")
       .option(
         '--anchor-dir <dir>',
         'also write each checkpoint as <dir>/<chain>/<seq>.json (env ARBITER_ANCHOR_DIR)',
@@ -39,6 +41,12 @@ export function registerCheckpoint(program: Command): void {
       const chains = flags.chain
         ? [flags.chain]
         : (await createLedger(handle.db).listChains()).map((head) => head.chain)
+      if (flags.vkey) {
+        // One line per chain: each chain is its own log, origin and key name `<deployment>/<chain>`.
+        for (const chain of chains.length > 0 ? chains : ['default'])
+          process.stdout.write(`${checkpointer.verifierKey(chain)}\n`)
+        return
+      }
       if (chains.length === 0) throw new CliExit('no chain has entries yet; nothing to checkpoint')
       for (const chain of chains) {
         const cp = await checkpointer.checkpoint(chain)

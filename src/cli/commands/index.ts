@@ -13,6 +13,7 @@ const commands: Record<string, () => Promise<Register>> = {
   verify: async () => (await import('./verify.js')).registerVerify,
   checkpoint: async () => (await import('./checkpoint.js')).registerCheckpoint,
   export: async () => (await import('./export.js')).registerExport,
+  prove: async () => (await import('./prove.js')).registerProve,
   outcomes: async () => (await import('./outcomes.js')).registerOutcomes,
   demo: async () => (await import('./demo.js')).registerDemo,
   serve: async () => (await import('./serve.js')).registerServe,
