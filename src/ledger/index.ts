@@ -82,3 +82,20 @@ export {
   verifyChain,
   verifyLedger,
 } from './verify-ledger.js'
+export {
+  type AddCheckpointBody,
+  assertKeyName,
+  COSIGNATURE_V1_ALG,
+  type Cosignature,
+  type CosignerKey,
+  cosignatureMessage,
+  cosignerKeyOf,
+  formatAddCheckpointBody,
+  MAX_PROOF_LINES,
+  parseAddCheckpointBody,
+  parseCosignerVkey,
+  signCosignature,
+  verifyCosignatureLine,
+  WitnessError,
+  type WitnessErrorCode,
+} from './witness/index.js'

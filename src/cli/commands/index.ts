@@ -17,6 +17,7 @@ const commands: Record<string, () => Promise<Register>> = {
   demo: async () => (await import('./demo.js')).registerDemo,
   serve: async () => (await import('./serve.js')).registerServe,
   keys: async () => (await import('./keys.js')).registerKeys,
+  witness: async () => (await import('./witness.js')).registerWitness,
 }
 
 /**

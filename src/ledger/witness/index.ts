@@ -1,0 +1,19 @@
+// Witness protocol pieces shared by the log (submitting) and the witness (answering): pure, no I/O.
+export {
+  type AddCheckpointBody,
+  formatAddCheckpointBody,
+  MAX_PROOF_LINES,
+  parseAddCheckpointBody,
+} from './add-checkpoint-body.js'
+export {
+  assertKeyName,
+  COSIGNATURE_V1_ALG,
+  type Cosignature,
+  type CosignerKey,
+  cosignatureMessage,
+  cosignerKeyOf,
+  parseCosignerVkey,
+  signCosignature,
+  verifyCosignatureLine,
+} from './cosignature.js'
+export { WitnessError, type WitnessErrorCode } from './errors.js'
