@@ -98,4 +98,20 @@ export {
   verifyCosignatureLine,
   WitnessError,
   type WitnessErrorCode,
+  type ChainTree,
+  checkWitnessed,
+  type WitnessCheck,
+  type WitnessedNote,
+  type WitnessFailure,
+  type WitnessFailureKind,
+  parseWitnessList,
+  parseWitnessRef,
+  type WitnessRef,
 } from './witness/index.js'
+export {
+  lastCosignedSize,
+  listCosignatures,
+  recordCosignature,
+  type StoredCosignature,
+} from './cosignature-store.js'
+export { type WitnessEndpoint, WitnessSubmitter, type WitnessSubmitterOptions } from './witness-submitter.js'

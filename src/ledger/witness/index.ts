@@ -17,3 +17,12 @@ export {
   verifyCosignatureLine,
 } from './cosignature.js'
 export { WitnessError, type WitnessErrorCode } from './errors.js'
+export {
+  type ChainTree,
+  checkWitnessed,
+  type WitnessCheck,
+  type WitnessedNote,
+  type WitnessFailure,
+  type WitnessFailureKind,
+} from './check-witnessed.js'
+export { parseWitnessList, parseWitnessRef, type WitnessRef } from './endpoint.js'
