@@ -3,7 +3,7 @@ import { type Kysely, sql } from 'kysely'
 /**
  * Cosignatures the log received from its witnesses (C2SP tlog-cosignature/v1), one row per witness
  * and checkpoint: the signed checkpoint note (text and the log's signature), the witness's key name,
- * key id and signature line. Append-only like the ledger (same trigger function, `enable always`);
+ * key id, verifier key and signature line. Append-only like the ledger (same trigger function, `enable always`);
  * a second identical cosignature is dropped by the unique index (`on conflict do nothing`).
  * The rows are evidence, not trust: `arbiter verify --witness` re-checks every signature.
  */
@@ -16,6 +16,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     note text not null,
     witness_name text not null,
     witness_key_id text not null check (witness_key_id ~ '^[0-9a-f]{8}$'),
+    witness_vkey text not null,
     cosignature text not null,
     cosigned_at bigint not null,
     received_at text not null

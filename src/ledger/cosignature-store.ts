@@ -12,6 +12,7 @@ export interface LedgerCosignaturesTable {
   note: string
   witness_name: string
   witness_key_id: string
+  witness_vkey: string
   cosignature: string
   cosigned_at: string | number
   received_at: string
@@ -28,6 +29,8 @@ export interface StoredCosignature {
   readonly witnessName: string
   /** The witness key id, 8 lowercase hex characters. */
   readonly witnessKeyId: string
+  /** The witness's C2SP verifier key (as configured when the cosignature was received). */
+  readonly witnessVkey: string
   /** The cosignature line, `— <name> <base64>`. */
   readonly cosignature: string
   /** The witness's timestamp, POSIX seconds. */
@@ -63,6 +66,7 @@ export async function recordCosignature(
         note: c.note,
         witness_name: c.witnessName,
         witness_key_id: c.witnessKeyId,
+        witness_vkey: c.witnessVkey,
         cosignature: c.cosignature,
         cosigned_at: c.cosignedAt,
         received_at: toRfc3339Millis(receivedAt),
@@ -97,6 +101,7 @@ export async function listCosignatures(db: Kysely<LedgerDatabase>, chain: string
     note: r.note,
     witnessName: r.witness_name,
     witnessKeyId: r.witness_key_id,
+    witnessVkey: r.witness_vkey,
     cosignature: r.cosignature,
     cosignedAt: Number(r.cosigned_at),
   }))

@@ -115,3 +115,13 @@ export {
   type StoredCosignature,
 } from './cosignature-store.js'
 export { type WitnessEndpoint, WitnessSubmitter, type WitnessSubmitterOptions } from './witness-submitter.js'
+export {
+  collectEvidence,
+  type EvidenceFiles,
+  type EvidenceRequest,
+  type EvidenceSource,
+  type EvidenceSummary,
+  evidenceManifest,
+  evidenceReadme,
+  writeEvidencePack,
+} from './evidence/index.js'

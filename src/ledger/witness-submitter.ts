@@ -135,6 +135,7 @@ export class WitnessSubmitter {
         note,
         witnessName: witness.key.name,
         witnessKeyId: witness.key.keyId.toString('hex'),
+        witnessVkey: witness.key.vkey,
         cosignature: cosig.line,
         cosignedAt: cosig.timestamp,
       },
