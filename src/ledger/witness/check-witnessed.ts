@@ -24,11 +24,11 @@ export interface WitnessFailure {
   readonly message: string
 }
 
-/** The chain as the database holds it now: its size, and the Merkle root of any prefix. */
+/** The chain as the database holds it now: its size, and the Merkle roots of prefixes. */
 export interface ChainTree {
   readonly size: number
-  /** The root of the first `size` leaves, recomputed from the entries (not from stored tree hashes). */
-  rootAt(size: number): Promise<Buffer>
+  /** The roots of the first `n` leaves for each `n` (all <= size), recomputed from the entries. */
+  rootsAt(sizes: readonly number[]): Promise<ReadonlyMap<number, Buffer>>
 }
 
 /** What the witnesses vouch for: per trusted witness, the checkpoints it validly cosigned. */
@@ -102,14 +102,16 @@ export async function checkWitnessed(args: {
     cosigners,
     witnessedSize,
   })
-  for (const c of [...cosigned].sort((a, b) => b.size - a.size)) {
-    if (c.size > args.tree.size)
-      return fail(
-        'witness_truncated',
-        `a witness cosigned ${c.size} entries (${c.source}); the chain holds ${args.tree.size}`,
-      )
-    const root = await args.tree.rootAt(c.size)
-    if (!root.equals(c.root))
+  const sorted = [...cosigned].sort((a, b) => b.size - a.size)
+  const beyond = sorted.find((c) => c.size > args.tree.size)
+  if (beyond)
+    return fail(
+      'witness_truncated',
+      `a witness cosigned ${beyond.size} entries (${beyond.source}); the chain holds ${args.tree.size}`,
+    )
+  const roots = await args.tree.rootsAt([...new Set(sorted.map((c) => c.size))])
+  for (const c of sorted) {
+    if (!roots.get(c.size)?.equals(c.root))
       return fail(
         'witness_inconsistent',
         `the first ${c.size} entries do not have the Merkle root a witness cosigned (${c.source}): history was rewritten`,
