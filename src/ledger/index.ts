@@ -125,3 +125,4 @@ export {
   evidenceReadme,
   writeEvidencePack,
 } from './evidence/index.js'
+export { fetchWitnessedNotes, verifyWitnessedChain, witnessedOrigins } from './verify-witnessed.js'

@@ -52,16 +52,16 @@ export async function fetchWitnessedNotes(refs: readonly WitnessRef[]): Promise<
 
 /**
  * Origins in `seen` whose checkpoint the log signed (under a pinned key): the log's chains as the
- * witnesses know them; each must exist in the database.
+ * witnesses know them (origin `<deployment>/<chain>`); each chain must exist in the database.
  *
  * @example
- * const chains = witnessedChains(seen, (origin) => [verifierFor(origin)])
+ * const origins = witnessedOrigins(seen, (origin) => [verifierFor(origin)])
  */
-export function witnessedChains(
+export function witnessedOrigins(
   seen: ReadonlyMap<string, readonly WitnessedNote[]>,
   logVerifiers: (origin: string) => readonly NoteVerifier[],
 ): string[] {
-  const chains: string[] = []
+  const origins: string[] = []
   for (const [origin, notes] of seen) {
     const ours = notes.some(({ note }) => {
       try {
@@ -71,9 +71,9 @@ export function witnessedChains(
         throw error
       }
     })
-    if (ours) chains.push(origin.slice(origin.lastIndexOf('/') + 1))
+    if (ours) origins.push(origin)
   }
-  return chains
+  return origins
 }
 
 /** The chain's Merkle roots at the requested sizes, streamed from its entries in O(log n) memory. */

@@ -18,6 +18,7 @@ const commands: Record<string, () => Promise<Register>> = {
   serve: async () => (await import('./serve.js')).registerServe,
   keys: async () => (await import('./keys.js')).registerKeys,
   witness: async () => (await import('./witness.js')).registerWitness,
+  evidence: async () => (await import('./evidence.js')).registerEvidence,
 }
 
 /**
