@@ -1,6 +1,7 @@
 import { createGuard, type Guard, type GuardOptions } from '../guard/index.js'
 import {
   assertLedgerSchema,
+  checkpointOrigin,
   createLedger,
   type DatabaseHandle,
   type KyselyLedgerStore,
@@ -17,6 +18,7 @@ import {
   systemClock,
 } from '../shared/index.js'
 import { createCheckpointer } from './create-checkpointer.js'
+import { createWitnessing } from './witnessing.js'
 import { resolveRedactionKey, resolveSigningKey } from './keys.js'
 import type { ArbiterConfig } from './load-config.js'
 
@@ -107,7 +109,21 @@ export async function createArbiter(
     await policy.close()
     throw error
   }
-  const checkpointer = createCheckpointer(database.db, config, { logger, signingKey, clock })
+  // Witnesses read entries through a ledger of their own (no checkpointer: no loop back).
+  const reader = createLedger(database.db)
+  const witnessing = createWitnessing(database.db, {
+    witnesses: config.witnesses,
+    signingKey,
+    origin: (chain) => checkpointOrigin(config.deployment, chain),
+    entries: (chain, range) => reader.entries(chain, range),
+    logger,
+  })
+  const checkpointer = createCheckpointer(database.db, config, {
+    logger,
+    signingKey,
+    clock,
+    onSigned: witnessing.onSigned,
+  })
   const ledger = createLedger(database.db, {
     checkpointer,
     clock,
@@ -141,6 +157,8 @@ export async function createArbiter(
   // run is covered too, and a stopped server leaves a fresh checkpoint behind).
   const close = async (): Promise<void> => {
     await ledger.close()
+    // The final checkpoints went to the witnesses: wait for their answers (each bounded by retries).
+    await witnessing.flush()
     await policy.close()
     await database.close()
   }

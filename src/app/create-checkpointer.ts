@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto'
 import type { Kysely } from 'kysely'
-import { Checkpointer, type LedgerDatabase } from '../ledger/index.js'
+import { Checkpointer, type LedgerDatabase, type StoredCheckpoint } from '../ledger/index.js'
 import type { Clock, Logger } from '../shared/index.js'
 import { resolveSigningKey } from './keys.js'
 import type { ArbiterConfig } from './load-config.js'
@@ -18,7 +18,12 @@ import type { ArbiterConfig } from './load-config.js'
 export function createCheckpointer(
   db: Kysely<LedgerDatabase>,
   config: Pick<ArbiterConfig, 'signingKeyPath' | 'dataDir' | 'anchorDir' | 'checkpoint'>,
-  options: { readonly logger: Logger; readonly signingKey?: KeyObject; readonly clock?: Clock },
+  options: {
+    readonly logger: Logger
+    readonly signingKey?: KeyObject
+    readonly clock?: Clock
+    readonly onSigned?: (checkpoint: StoredCheckpoint) => void
+  },
 ): Checkpointer {
   return new Checkpointer(db, {
     signingKey: options.signingKey ?? resolveSigningKey(config, options.logger),
@@ -27,5 +32,6 @@ export function createCheckpointer(
     ...(config.anchorDir ? { anchorDir: config.anchorDir } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     logger: options.logger,
+    ...(options.onSigned ? { onSigned: options.onSigned } : {}),
   })
 }

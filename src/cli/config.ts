@@ -12,6 +12,8 @@ export interface DatabaseFlags {
 export interface ConfigFlags extends DatabaseFlags {
   readonly anchorDir?: string
   readonly bundle?: string
+  /** `arbiter serve --witness-url <url>=<vkey>` (repeatable). */
+  readonly witnessUrl?: string[]
 }
 
 /**
@@ -45,6 +47,7 @@ export function configFromFlags(flags: ConfigFlags, defaults?: ConfigDefaults): 
       dataDir: flags.dataDir,
       anchorDir: flags.anchorDir,
       bundlePath: flags.bundle,
+      ...(flags.witnessUrl ? { witnessUrls: flags.witnessUrl } : {}),
     },
     defaults ? { defaults } : {},
   )
