@@ -154,7 +154,7 @@ def b64(text, where):
 
 def parse_vkey(text, alg, where):
     """C2SP signed-note verifier key '<name>+<hex key hash>+<base64(alg || key)>' -> (name, id, key)."""
-    parts = text.strip().split("+")
+    parts = text.strip().split("+", 2)  # the base64 key may itself contain '+'
     if len(parts) != 3 or not NAME.match(parts[0]) or not re.fullmatch(r"[0-9a-f]{8}", parts[1]):
         raise Fail(where, "not a verifier key <name>+<hash>+<key>: %r" % text[:120])
     raw = b64(parts[2], where)

@@ -126,3 +126,26 @@ export {
   writeEvidencePack,
 } from './evidence/index.js'
 export { fetchWitnessedNotes, verifyWitnessedChain, witnessedOrigins } from './verify-witnessed.js'
+export {
+  type CheckpointBody,
+  checkpointOrigin,
+  ed25519NoteSigner,
+  ed25519NoteVerifier,
+  ed25519VerifierKey,
+  entryLeafHash,
+  formatCheckpoint,
+  formatNote,
+  MemoryMerkleTree,
+  MerkleFrontier,
+  type NoteVerifier,
+  openNote,
+  parseCheckpoint,
+  parseNote,
+  parseVerifierKey,
+  proveConsistency,
+  proveInclusion,
+  signatureLine,
+  signNote,
+  TlogError,
+  verifyConsistency,
+} from './tlog/index.js'

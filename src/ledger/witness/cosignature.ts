@@ -80,9 +80,14 @@ export function cosignerKeyOf(name: string, key: KeyObject): CosignerKey {
 export function parseCosignerVkey(text: unknown): CosignerKey {
   const bad = (why: string) => new WitnessError('WITNESS_KEY_INVALID', `witness verifier key ${why}`)
   if (typeof text !== 'string' || text.length > 600) throw bad('must be a string <name>+<hash>+<key>')
-  const parts = text.trim().split('+')
-  if (parts.length !== 3) throw bad('must be <name>+<hex key hash>+<base64 key>')
-  const [name, hash, material] = parts as [string, string, string]
+  // Split at the first two '+' only: the base64 key may contain '+' itself (as Go's note.NewVerifier does).
+  const trimmed = text.trim()
+  const first = trimmed.indexOf('+')
+  const second = first < 0 ? -1 : trimmed.indexOf('+', first + 1)
+  if (second < 0) throw bad('must be <name>+<hex key hash>+<base64 key>')
+  const name = trimmed.slice(0, first)
+  const hash = trimmed.slice(first + 1, second)
+  const material = trimmed.slice(second + 1)
   assertKeyName(name)
   if (!/^[0-9a-f]{8}$/.test(hash)) throw bad('key hash must be 8 lowercase hex characters')
   const bytes = Buffer.from(material, 'base64')
