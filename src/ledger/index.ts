@@ -1,5 +1,7 @@
 // Front door of the ledger: everything other folders may use.
 export { anchorChains, readAnchors, writeAnchor } from './anchor-dir.js'
+// The transparency-log layer (Merkle proofs, signed notes, checkpoints, tiles): pure, listed in its own index.
+export * from './tlog/index.js'
 export {
   assertChainId,
   CHAIN_ID_PATTERN,
