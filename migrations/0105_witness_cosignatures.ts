@@ -29,7 +29,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     for each row execute function arbiter_reject_change()`.execute(db)
   await sql`create trigger ledger_cosignatures_no_truncate before truncate on ledger_cosignatures
     for each statement execute function arbiter_reject_change()`.execute(db)
-  await sql`alter table ledger_cosignatures enable always trigger ledger_cosignatures_no_update_delete`.execute(db)
+  await sql`alter table ledger_cosignatures enable always trigger ledger_cosignatures_no_update_delete`.execute(
+    db,
+  )
   await sql`alter table ledger_cosignatures enable always trigger ledger_cosignatures_no_truncate`.execute(db)
   await sql`
     do $$

@@ -18,9 +18,9 @@ import {
   systemClock,
 } from '../shared/index.js'
 import { createCheckpointer } from './create-checkpointer.js'
-import { createWitnessing } from './witnessing.js'
 import { resolveRedactionKey, resolveSigningKey } from './keys.js'
 import type { ArbiterConfig } from './load-config.js'
+import { createWitnessing } from './witnessing.js'
 
 export interface CreateArbiterOptions {
   /** Ledger chain the guard writes to, e.g. one per tenant (default `default`). */

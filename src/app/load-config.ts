@@ -204,7 +204,9 @@ export function loadConfig(
   }
   const deployment = nonEmpty(overrides.deployment) ?? read('ARBITER_DEPLOYMENT') ?? 'arbiter'
   if (!/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$/.test(deployment))
-    problems.push(`ARBITER_DEPLOYMENT must be a name like arbiter.example.com, got ${JSON.stringify(deployment).slice(0, 80)}`)
+    problems.push(
+      `ARBITER_DEPLOYMENT must be a name like arbiter.example.com, got ${JSON.stringify(deployment).slice(0, 80)}`,
+    )
 
   if (problems.length > 0)
     throw new ConfigError('CONFIG_INVALID', `invalid configuration: ${problems.join('; ')}`)

@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import {
+  ed25519NoteSigner,
   entryLeafHash,
   formatCheckpoint,
   type LedgerDatabase,
@@ -8,10 +9,9 @@ import {
   MemoryMerkleTree,
   proveConsistency,
   type StoredCheckpoint,
-  ed25519NoteSigner,
   signNote,
-  WitnessSubmitter,
   type WitnessRef,
+  WitnessSubmitter,
 } from '../ledger/index.js'
 import type { Logger } from '../shared/index.js'
 
@@ -58,7 +58,10 @@ export function createWitnessing(
   }
   const treeOf = (chain: string, size: number): Promise<MemoryMerkleTree> => {
     const run = (lanes.get(chain) ?? Promise.resolve()).then(() => grow(chain, size))
-    lanes.set(chain, run.catch(() => undefined))
+    lanes.set(
+      chain,
+      run.catch(() => undefined),
+    )
     return run
   }
   const submitter = new WitnessSubmitter(db, {
@@ -76,7 +79,9 @@ export function createWitnessing(
         const text = formatCheckpoint({ origin, size: cp.seq, root: tree.root(), extensions: [] })
         await submitter.submit(cp.chain, signNote(text, [ed25519NoteSigner(origin, options.signingKey)]))
       })()
-        .catch((error: unknown) => options.logger.warn({ err: error, chain: cp.chain }, 'witness submission failed'))
+        .catch((error: unknown) =>
+          options.logger.warn({ err: error, chain: cp.chain }, 'witness submission failed'),
+        )
         .finally(() => inFlight.delete(work))
       inFlight.add(work)
     },

@@ -89,6 +89,9 @@ export function resolveWitnessVerification(
   })
   const quorum = flags.quorum === undefined ? 1 : Number(flags.quorum)
   if (!/^[1-9][0-9]{0,3}$/.test(flags.quorum ?? '1') || quorum > witnesses.length)
-    throw new CliExit(`--quorum must be 1-${witnesses.length} (the number of --witness keys), got ${flags.quorum}`, 2)
+    throw new CliExit(
+      `--quorum must be 1-${witnesses.length} (the number of --witness keys), got ${flags.quorum}`,
+      2,
+    )
   return { witnesses, quorum }
 }

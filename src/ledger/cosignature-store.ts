@@ -74,9 +74,13 @@ export async function recordCosignature(
       .onConflict((oc) => oc.doNothing())
       .execute()
   } catch (error) {
-    throw new LedgerError('LEDGER_WRITE_FAILED', `cannot store a cosignature of ${c.chain}: ${String(error)}`, {
-      cause: error,
-    })
+    throw new LedgerError(
+      'LEDGER_WRITE_FAILED',
+      `cannot store a cosignature of ${c.chain}: ${String(error)}`,
+      {
+        cause: error,
+      },
+    )
   }
 }
 
@@ -86,7 +90,10 @@ export async function recordCosignature(
  * @example
  * const cosigs = await listCosignatures(db, 'default')
  */
-export async function listCosignatures(db: Kysely<LedgerDatabase>, chain: string): Promise<StoredCosignature[]> {
+export async function listCosignatures(
+  db: Kysely<LedgerDatabase>,
+  chain: string,
+): Promise<StoredCosignature[]> {
   const rows = await tables(db)
     .selectFrom('ledger_cosignatures')
     .selectAll()

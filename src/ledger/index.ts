@@ -1,7 +1,5 @@
 // Front door of the ledger: everything other folders may use.
 export { anchorChains, readAnchors, writeAnchor } from './anchor-dir.js'
-// The transparency-log layer (Merkle proofs, signed notes, checkpoints, tiles): pure, listed in its own index.
-export * from './tlog/index.js'
 export {
   assertChainId,
   CHAIN_ID_PATTERN,
@@ -23,6 +21,12 @@ export {
   trustedKeyFromPem,
 } from './checkpoint.js'
 export { Checkpointer, type CheckpointerOptions } from './checkpointer.js'
+export {
+  lastCosignedSize,
+  listCosignatures,
+  recordCosignature,
+  type StoredCosignature,
+} from './cosignature-store.js'
 export { type CreateLedgerOptions, createLedger } from './create-ledger.js'
 export {
   type ArbiterDatabase,
@@ -32,6 +36,16 @@ export {
   openDatabase,
 } from './database.js'
 export { LedgerError, type LedgerErrorCode } from './errors.js'
+export {
+  collectEvidence,
+  type EvidenceFiles,
+  type EvidenceRequest,
+  type EvidenceSource,
+  type EvidenceSummary,
+  evidenceManifest,
+  evidenceReadme,
+  writeEvidencePack,
+} from './evidence/index.js'
 export {
   CSV_COLUMNS,
   type ExportFormat,
@@ -71,6 +85,8 @@ export {
 } from './redaction.js'
 export type { OmittedBody } from './row.js'
 export type { LedgerDatabase } from './schema.js'
+// The transparency-log layer (Merkle proofs, signed notes, checkpoints, tiles): pure, listed in its own index.
+export * from './tlog/index.js'
 export {
   type BreakKind,
   type ChainFailure,
@@ -84,70 +100,31 @@ export {
   verifyChain,
   verifyLedger,
 } from './verify-ledger.js'
+export { fetchWitnessedNotes, verifyWitnessedChain, witnessedOrigins } from './verify-witnessed.js'
 export {
   type AddCheckpointBody,
   assertKeyName,
+  type ChainTree,
   COSIGNATURE_V1_ALG,
   type Cosignature,
   type CosignerKey,
+  checkWitnessed,
   cosignatureMessage,
   cosignerKeyOf,
   formatAddCheckpointBody,
   MAX_PROOF_LINES,
   parseAddCheckpointBody,
   parseCosignerVkey,
+  parseWitnessList,
+  parseWitnessRef,
   signCosignature,
   verifyCosignatureLine,
+  type WitnessCheck,
   WitnessError,
   type WitnessErrorCode,
-  type ChainTree,
-  checkWitnessed,
-  type WitnessCheck,
   type WitnessedNote,
   type WitnessFailure,
   type WitnessFailureKind,
-  parseWitnessList,
-  parseWitnessRef,
   type WitnessRef,
 } from './witness/index.js'
-export {
-  lastCosignedSize,
-  listCosignatures,
-  recordCosignature,
-  type StoredCosignature,
-} from './cosignature-store.js'
 export { type WitnessEndpoint, WitnessSubmitter, type WitnessSubmitterOptions } from './witness-submitter.js'
-export {
-  collectEvidence,
-  type EvidenceFiles,
-  type EvidenceRequest,
-  type EvidenceSource,
-  type EvidenceSummary,
-  evidenceManifest,
-  evidenceReadme,
-  writeEvidencePack,
-} from './evidence/index.js'
-export { fetchWitnessedNotes, verifyWitnessedChain, witnessedOrigins } from './verify-witnessed.js'
-export {
-  type CheckpointBody,
-  checkpointOrigin,
-  ed25519NoteSigner,
-  ed25519NoteVerifier,
-  ed25519VerifierKey,
-  entryLeafHash,
-  formatCheckpoint,
-  formatNote,
-  MemoryMerkleTree,
-  MerkleFrontier,
-  type NoteVerifier,
-  openNote,
-  parseCheckpoint,
-  parseNote,
-  parseVerifierKey,
-  proveConsistency,
-  proveInclusion,
-  signatureLine,
-  signNote,
-  TlogError,
-  verifyConsistency,
-} from './tlog/index.js'

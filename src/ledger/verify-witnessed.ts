@@ -2,14 +2,21 @@ import type { Kysely } from 'kysely'
 import { listCosignatures } from './cosignature-store.js'
 import type { LedgerEntry } from './ledger.types.js'
 import type { LedgerDatabase } from './schema.js'
-import { entryLeafHash, MerkleFrontier, type NoteVerifier, openNote, parseCheckpoint, TlogError } from './tlog/index.js'
+import {
+  entryLeafHash,
+  MerkleFrontier,
+  type NoteVerifier,
+  openNote,
+  parseCheckpoint,
+  TlogError,
+} from './tlog/index.js'
 import {
   type ChainTree,
   type CosignerKey,
   checkWitnessed,
   type WitnessCheck,
-  type WitnessedNote,
   WitnessError,
+  type WitnessedNote,
   type WitnessRef,
 } from './witness/index.js'
 
@@ -24,7 +31,9 @@ const MAX_LIST_BYTES = 4 * 1024 * 1024
  * @example
  * const seen = await fetchWitnessedNotes(refs)
  */
-export async function fetchWitnessedNotes(refs: readonly WitnessRef[]): Promise<Map<string, WitnessedNote[]>> {
+export async function fetchWitnessedNotes(
+  refs: readonly WitnessRef[],
+): Promise<Map<string, WitnessedNote[]>> {
   const byOrigin = new Map<string, WitnessedNote[]>()
   for (const ref of refs) {
     if (!ref.url) continue
@@ -35,12 +44,17 @@ export async function fetchWitnessedNotes(refs: readonly WitnessRef[]): Promise<
       if (res.status !== 200 || text.length > MAX_LIST_BYTES) throw new Error(`status ${res.status}`)
       parsed = JSON.parse(text)
     } catch (error) {
-      throw new WitnessError('WITNESS_UNREACHABLE', `cannot read what witness ${ref.key.name} cosigned: ${String(error)}`, {
-        cause: error,
-      })
+      throw new WitnessError(
+        'WITNESS_UNREACHABLE',
+        `cannot read what witness ${ref.key.name} cosigned: ${String(error)}`,
+        {
+          cause: error,
+        },
+      )
     }
     const logs = (parsed as { logs?: unknown }).logs
-    if (!Array.isArray(logs)) throw new WitnessError('WITNESS_UNREACHABLE', `witness ${ref.key.name} answered no logs list`)
+    if (!Array.isArray(logs))
+      throw new WitnessError('WITNESS_UNREACHABLE', `witness ${ref.key.name} answered no logs list`)
     for (const log of logs as unknown[]) {
       const { origin, checkpoint } = (log ?? {}) as { origin?: unknown; checkpoint?: unknown }
       if (typeof origin !== 'string' || typeof checkpoint !== 'string') continue

@@ -3,7 +3,12 @@ import { type Clock, type Logger, silentLogger, sleep, systemClock } from '../sh
 import { lastCosignedSize, recordCosignature } from './cosignature-store.js'
 import type { LedgerDatabase } from './schema.js'
 import { parseCheckpoint, parseNote } from './tlog/index.js'
-import { type CosignerKey, formatAddCheckpointBody, verifyCosignatureLine, WitnessError } from './witness/index.js'
+import {
+  type CosignerKey,
+  formatAddCheckpointBody,
+  verifyCosignatureLine,
+  WitnessError,
+} from './witness/index.js'
 
 /** A witness the log submits its checkpoints to: its submission URL prefix and verifier key. */
 export interface WitnessEndpoint {
@@ -66,7 +71,8 @@ export class WitnessSubmitter {
   private async submitTo(chain: string, note: string, witness: WitnessEndpoint): Promise<void> {
     const { text } = parseNote(note)
     const { size } = parseCheckpoint(text)
-    let old = (await lastCosignedSize(this.db, chain, witness.key.name, witness.key.keyId.toString('hex'))) ?? 0
+    let old =
+      (await lastCosignedSize(this.db, chain, witness.key.name, witness.key.keyId.toString('hex'))) ?? 0
     if (old > size) old = 0 // our record is ahead of this checkpoint: let the witness tell us its size
     const attempts = this.options.attempts ?? 3
     let conflicts = 0
@@ -100,12 +106,15 @@ export class WitnessSubmitter {
     let res: Response
     let body: string
     try {
-      res = await fetch(new URL('add-checkpoint', witness.url.endsWith('/') ? witness.url : `${witness.url}/`), {
-        method: 'POST',
-        headers: { 'content-type': 'text/plain; charset=utf-8' },
-        body: formatAddCheckpointBody({ oldSize: old, proof, note }),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
-      })
+      res = await fetch(
+        new URL('add-checkpoint', witness.url.endsWith('/') ? witness.url : `${witness.url}/`),
+        {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain; charset=utf-8' },
+          body: formatAddCheckpointBody({ oldSize: old, proof, note }),
+          signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
+        },
+      )
       // The witness is not trusted either: read a bounded answer.
       body = (await res.text()).slice(0, 16 * 1024)
     } catch (error) {
@@ -113,7 +122,8 @@ export class WitnessSubmitter {
     }
     if (res.status === 409 && /^(0|[1-9][0-9]{0,15})\n$/.test(body))
       return { kind: 'conflict', size: Number(body.trim()) }
-    if (res.status >= 500) return { kind: 'retry', reason: `witness ${witness.key.name} answered ${res.status}` }
+    if (res.status >= 500)
+      return { kind: 'retry', reason: `witness ${witness.key.name} answered ${res.status}` }
     if (res.status !== 200)
       throw new WitnessError(
         'WITNESS_REFUSED',
@@ -124,7 +134,10 @@ export class WitnessSubmitter {
       .map((line) => verifyCosignatureLine(text, line, witness.key))
       .find((c) => c !== null)
     if (!cosig)
-      throw new WitnessError('WITNESS_COSIGNATURE_INVALID', `witness ${witness.key.name} returned no valid cosignature`)
+      throw new WitnessError(
+        'WITNESS_COSIGNATURE_INVALID',
+        `witness ${witness.key.name} returned no valid cosignature`,
+      )
     const { root } = parseCheckpoint(text)
     await recordCosignature(
       this.db,

@@ -106,12 +106,24 @@ export async function addCheckpoint(ctx: AddCheckpointContext, raw: string): Pro
       } catch (error) {
         if (!(error instanceof TlogError)) throw error
         // Kept in the witness log: a signed checkpoint that is not consistent is evidence of a fork.
-        ctx.logger.warn({ origin, from: current.size, to: size, note }, 'witness refused an inconsistent checkpoint')
-        return { result: text(422, `consistency proof from ${current.size} to ${size} does not verify: ${error.message}`) }
+        ctx.logger.warn(
+          { origin, from: current.size, to: size, note },
+          'witness refused an inconsistent checkpoint',
+        )
+        return {
+          result: text(
+            422,
+            `consistency proof from ${current.size} to ${size} does not verify: ${error.message}`,
+          ),
+        }
       }
     }
     const body = parseNote(note).text
-    const cosig = signCosignature(body, { name: ctx.identity.name, privateKey: ctx.identity.privateKey }, ctx.now())
+    const cosig = signCosignature(
+      body,
+      { name: ctx.identity.name, privateKey: ctx.identity.privateKey },
+      ctx.now(),
+    )
     const next: WitnessedCheckpoint = { size, root: root.toString('base64'), note, cosignature: cosig.line }
     return { next, result: text(200, cosig.line) }
   })

@@ -30,7 +30,10 @@ export function acquireDataDirLock(dataDir: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
       const holder = Number.parseInt(readFileSync(path, 'utf8'), 10)
       if (Number.isSafeInteger(holder) && holder !== process.pid && alive(holder))
-        throw new WitnessError('WITNESS_STATE_INVALID', `witness data dir ${dataDir} is in use by process ${holder}`)
+        throw new WitnessError(
+          'WITNESS_STATE_INVALID',
+          `witness data dir ${dataDir} is in use by process ${holder}`,
+        )
       rmSync(path, { force: true })
     }
   }

@@ -24,7 +24,10 @@ export function parseWitnessedLog(text: string): WitnessedLog {
     verifier = parseVerifierKey(vkey)
   } catch (error) {
     if (error instanceof TlogError)
-      throw new WitnessError('WITNESS_KEY_INVALID', `--log ${JSON.stringify(text).slice(0, 120)}: ${error.message}`)
+      throw new WitnessError(
+        'WITNESS_KEY_INVALID',
+        `--log ${JSON.stringify(text).slice(0, 120)}: ${error.message}`,
+      )
     throw error
   }
   if (origin !== null && origin.length === 0)

@@ -83,7 +83,11 @@ export async function startWitnessServer(
             if (error instanceof TooLarge)
               return send(res, { status: 400, contentType: 'text/plain', body: 'request body too large\n' })
             if (error instanceof TypeError)
-              return send(res, { status: 400, contentType: 'text/plain', body: 'request body is not UTF-8\n' })
+              return send(res, {
+                status: 400,
+                contentType: 'text/plain',
+                body: 'request body is not UTF-8\n',
+              })
             ctx.logger.error({ err: error }, 'witness add-checkpoint failed')
             res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error; nothing was cosigned\n')
           },
@@ -99,7 +103,8 @@ export async function startWitnessServer(
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve())
   })
   const { port } = server.address() as AddressInfo
-  const host = options.host && options.host !== '0.0.0.0' && options.host !== '::' ? options.host : '127.0.0.1'
+  const host =
+    options.host && options.host !== '0.0.0.0' && options.host !== '::' ? options.host : '127.0.0.1'
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     close: () =>

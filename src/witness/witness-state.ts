@@ -58,7 +58,9 @@ export class WitnessStateFile {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT')
         return new WitnessStateFile(path, { version: 1, logs: {} })
-      throw new WitnessError('WITNESS_STATE_INVALID', `cannot read ${path}: ${String(error)}`, { cause: error })
+      throw new WitnessError('WITNESS_STATE_INVALID', `cannot read ${path}: ${String(error)}`, {
+        cause: error,
+      })
     }
     let parsed: unknown
     try {
@@ -67,7 +69,8 @@ export class WitnessStateFile {
       throw new WitnessError('WITNESS_STATE_INVALID', `${path} is not JSON`, { cause: error })
     }
     const result = stateSchema.safeParse(parsed)
-    if (!result.success) throw new WitnessError('WITNESS_STATE_INVALID', `${path} is not a witness state file`)
+    if (!result.success)
+      throw new WitnessError('WITNESS_STATE_INVALID', `${path} is not a witness state file`)
     return new WitnessStateFile(path, result.data)
   }
 

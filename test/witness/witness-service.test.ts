@@ -41,7 +41,12 @@ describe('arbiter witness (a real witness process, C2SP tlog-witness)', () => {
   let witness: WitnessChild
 
   beforeAll(async () => {
-    witness = await startWitness(dataDir, ['--name', 'witness.test/w1', '--log', ed25519VerifierKey(origin, logKey)])
+    witness = await startWitness(dataDir, [
+      '--name',
+      'witness.test/w1',
+      '--log',
+      ed25519VerifierKey(origin, logKey),
+    ])
   }, 90_000)
   afterAll(async () => {
     await witness?.stop()
@@ -76,7 +81,9 @@ describe('arbiter witness (a real witness process, C2SP tlog-witness)', () => {
   it('refuses a rollback: a smaller checkpoint (400 with old > size, 409 with a stale old size)', async () => {
     const smaller = logOf(8, logKey)
     expect((await post(witness.url, 12, [], smaller.note)).status).toBe(400)
-    expect((await post(witness.url, 5, await proveConsistency(smaller.tree, 5, 8), smaller.note)).status).toBe(409)
+    expect(
+      (await post(witness.url, 5, await proveConsistency(smaller.tree, 5, 8), smaller.note)).status,
+    ).toBe(409)
   })
 
   it('refuses a fork: same size with another root (409), a larger inconsistent tree (422)', async () => {
@@ -89,8 +96,15 @@ describe('arbiter witness (a real witness process, C2SP tlog-witness)', () => {
 
   it("accepts only its log's key: another key on the same origin is 403, an unknown origin 404", async () => {
     const next = logOf(16, otherKey)
-    expect((await post(witness.url, 12, await proveConsistency(next.tree, 12, 16), next.note)).status).toBe(403)
-    const foreignText = formatCheckpoint({ origin: 'other.test/log', size: 1, root: next.tree.root(), extensions: [] })
+    expect((await post(witness.url, 12, await proveConsistency(next.tree, 12, 16), next.note)).status).toBe(
+      403,
+    )
+    const foreignText = formatCheckpoint({
+      origin: 'other.test/log',
+      size: 1,
+      root: next.tree.root(),
+      extensions: [],
+    })
     const foreign = signNote(foreignText, [ed25519NoteSigner('other.test/log', logKey)])
     expect((await post(witness.url, 0, [], foreign)).status).toBe(404)
   })
@@ -104,7 +118,12 @@ describe('arbiter witness (a real witness process, C2SP tlog-witness)', () => {
 
   it('keeps its state across a restart, and lists what it cosigned', async () => {
     await witness.stop()
-    witness = await startWitness(dataDir, ['--name', 'witness.test/w1', '--log', ed25519VerifierKey(origin, logKey)])
+    witness = await startWitness(dataDir, [
+      '--name',
+      'witness.test/w1',
+      '--log',
+      ed25519VerifierKey(origin, logKey),
+    ])
     const next = logOf(16, logKey)
     expect(await post(witness.url, 0, [], next.note)).toMatchObject({ status: 409, body: '12\n' })
     const listed = (await (await fetch(`${witness.url}/arbiter/v1/checkpoints`)).json()) as {

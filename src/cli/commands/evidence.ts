@@ -26,7 +26,11 @@ interface EvidenceFlags extends DatabaseFlags {
 function timeFlag(name: string, value: string): string {
   // Attacker-free but user-typed: a bad date is a one-line usage error.
   const ms = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(value) ? Date.parse(value) : Number.NaN
-  if (Number.isNaN(ms)) throw new CliExit(`${name} must be an RFC 3339 time (2026-11-28T00:00:00Z), got ${JSON.stringify(value).slice(0, 60)}`, 2)
+  if (Number.isNaN(ms))
+    throw new CliExit(
+      `${name} must be an RFC 3339 time (2026-11-28T00:00:00Z), got ${JSON.stringify(value).slice(0, 60)}`,
+      2,
+    )
   return toRfc3339Millis(new Date(ms))
 }
 
@@ -38,7 +42,9 @@ export function registerEvidence(program: Command): void {
   addDatabaseOptions(
     program
       .command('evidence')
-      .description('write an evidence pack: entries of a period with inclusion proofs against a witnessed checkpoint')
+      .description(
+        'write an evidence pack: entries of a period with inclusion proofs against a witnessed checkpoint',
+      )
       .requiredOption('--chain <id>', 'the chain')
       .requiredOption('--from <t>', 'first entry time (RFC 3339, inclusive)')
       .requiredOption('--to <t>', 'last entry time (RFC 3339, inclusive)')
@@ -68,12 +74,19 @@ export function registerEvidence(program: Command): void {
           async proveInclusion(chain, index, size) {
             if (!tree || tree.size !== size) {
               tree = new MemoryMerkleTree()
-              for await (const e of ledger.entries(chain, { toSeq: size })) tree.appendLeafHash(entryLeafHash(e))
+              for await (const e of ledger.entries(chain, { toSeq: size }))
+                tree.appendLeafHash(entryLeafHash(e))
             }
             return proveInclusion(tree, index, size)
           },
         },
-        { chain: flags.chain, from, to, now: new Date(), ...(witnesses.length ? { witnesses: witnesses.map((w) => w.key) } : {}) },
+        {
+          chain: flags.chain,
+          from,
+          to,
+          now: new Date(),
+          ...(witnesses.length ? { witnesses: witnesses.map((w) => w.key) } : {}),
+        },
       )
       await writeEvidencePack(evidence, flags.out, new Date())
       const s = evidence.summary

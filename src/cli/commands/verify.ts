@@ -17,7 +17,11 @@ import {
   resolveTrustedKeys,
   type TrustFlags,
 } from '../trust-config.js'
-import { addWitnessVerifyOptions, resolveWitnessVerification, type WitnessVerifyFlags } from '../witness-config.js'
+import {
+  addWitnessVerifyOptions,
+  resolveWitnessVerification,
+  type WitnessVerifyFlags,
+} from '../witness-config.js'
 import { type ChainWitnessReport, verifyAgainstWitnesses } from './verify-witnesses.js'
 
 interface VerifyFlags extends ConfigFlags, TrustFlags, ExpectationFlags, WitnessVerifyFlags {
@@ -67,7 +71,7 @@ function describeWitnessed(w: ChainWitnessReport, quorum: number): string {
  */
 export function registerVerify(program: Command): void {
   addDatabaseOptions(
-    addExpectationOptions(addTrustOptions(program.command('verify')))
+    addWitnessVerifyOptions(addExpectationOptions(addTrustOptions(program.command('verify'))))
       .description('recompute every hash and link and check signed checkpoints against pinned keys')
       .option('--chain <id>', 'only this chain')
       .option(

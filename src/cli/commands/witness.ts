@@ -37,7 +37,7 @@ export function registerWitness(program: Command): void {
     .option('--name <name>', "the witness's key name (part of its verifier key)", 'arbiter-witness')
     .option(
       '--log <origin=vkey>',
-      "a log to cosign: <origin>=<log verifier key>, or the vkey alone (origin = key name); repeatable",
+      'a log to cosign: <origin>=<log verifier key>, or the vkey alone (origin = key name); repeatable',
       (value: string, all: string[]) => [...all, value],
       [] as string[],
     )
@@ -50,7 +50,8 @@ export function registerWitness(program: Command): void {
       }
       const port = portSchema.safeParse(flags.port)
       if (!port.success) throw new CliExit(`--port must be 0-65535, got ${JSON.stringify(flags.port)}`, 2)
-      if (flags.log.length === 0) throw new CliExit('--log <origin>=<vkey> is required: which log(s) to cosign', 2)
+      if (flags.log.length === 0)
+        throw new CliExit('--log <origin>=<vkey> is required: which log(s) to cosign', 2)
       const logs = logsByOrigin(flags.log.map(parseWitnessedLog))
       const logger = createLogger({ level: process.env.ARBITER_LOG_LEVEL ?? 'info' })
       const release = acquireDataDirLock(flags.dataDir)

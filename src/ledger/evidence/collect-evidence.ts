@@ -54,8 +54,15 @@ async function entriesOfPeriod(source: EvidenceSource, req: EvidenceRequest): Pr
 }
 
 /** The witnessed checkpoint covering `lastSeq` with the most valid cosignatures (then the largest). */
-function chooseCheckpoint(rows: readonly StoredCosignature[], lastSeq: number, trusted?: readonly CosignerKey[]) {
-  const groups = new Map<string, { note: string; size: number; lines: Map<string, { line: string; vkey: string }> }>()
+function chooseCheckpoint(
+  rows: readonly StoredCosignature[],
+  lastSeq: number,
+  trusted?: readonly CosignerKey[],
+) {
+  const groups = new Map<
+    string,
+    { note: string; size: number; lines: Map<string, { line: string; vkey: string }> }
+  >()
   for (const row of rows) {
     if (row.treeSize < lastSeq) continue
     let key: CosignerKey
@@ -73,7 +80,10 @@ function chooseCheckpoint(rows: readonly StoredCosignature[], lastSeq: number, t
     groups.set(id, group)
   }
   const best = [...groups.values()].sort((a, b) => b.lines.size - a.lines.size || b.size - a.size)[0]
-  if (!best) throw bad(`no witnessed checkpoint covers seq ${lastSeq} yet (submit a checkpoint to the witnesses first)`)
+  if (!best)
+    throw bad(
+      `no witnessed checkpoint covers seq ${lastSeq} yet (submit a checkpoint to the witnesses first)`,
+    )
   return best
 }
 
@@ -125,7 +135,9 @@ export async function collectEvidence(source: EvidenceSource, req: EvidenceReque
   const proofs: string[] = []
   for (const e of entries) {
     const hashes = await source.proveInclusion(req.chain, e.seq - 1, size)
-    proofs.push(`${JSON.stringify({ seq: e.seq, tree_size: size, hashes: hashes.map((h) => h.toString('base64')) })}\n`)
+    proofs.push(
+      `${JSON.stringify({ seq: e.seq, tree_size: size, hashes: hashes.map((h) => h.toString('base64')) })}\n`,
+    )
   }
   const summary: EvidenceSummary = {
     chain: req.chain,
@@ -158,10 +170,21 @@ export async function collectEvidence(source: EvidenceSource, req: EvidenceReque
  * @example
  * files.set('manifest.json', evidenceManifest(files, summary, new Date()))
  */
-export function evidenceManifest(files: ReadonlyMap<string, Buffer>, summary: EvidenceSummary, now: Date): Buffer {
+export function evidenceManifest(
+  files: ReadonlyMap<string, Buffer>,
+  summary: EvidenceSummary,
+  now: Date,
+): Buffer {
   const digests = Object.fromEntries(
-    [...files].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, bytes]) => [name, createHash('sha256').update(bytes).digest('hex')]),
+    [...files]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([name, bytes]) => [name, createHash('sha256').update(bytes).digest('hex')]),
   )
-  const manifest = { format: 'arbiter-evidence/v1', created_at: now.toISOString(), ...summary, files: digests }
+  const manifest = {
+    format: 'arbiter-evidence/v1',
+    created_at: now.toISOString(),
+    ...summary,
+    files: digests,
+  }
   return Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`)
 }

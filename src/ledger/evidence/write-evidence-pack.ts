@@ -27,7 +27,8 @@ export async function writeEvidencePack(evidence: EvidenceFiles, out: string, no
   const files = new Map(evidence.files)
   for (const name of VERIFIERS) {
     const path = join(scriptsDir(), name)
-    if (!existsSync(path)) throw new LedgerError('LEDGER_EXPORT_INVALID', `verifier script ${path} is missing`)
+    if (!existsSync(path))
+      throw new LedgerError('LEDGER_EXPORT_INVALID', `verifier script ${path} is missing`)
     files.set(`tools/${name}`, readFileSync(path))
   }
   files.set('manifest.json', evidenceManifest(files, evidence.summary, now))

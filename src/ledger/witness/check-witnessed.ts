@@ -127,7 +127,11 @@ export async function checkWitnessed(args: {
   }
   target ??= cosigned.find((c) => c.size === witnessedSize) ?? null
   const cosigners = [
-    ...new Set(cosigned.filter((c) => target && c.size === target.size && c.root.equals(target.root)).map((c) => c.witness)),
+    ...new Set(
+      cosigned
+        .filter((c) => target && c.size === target.size && c.root.equals(target.root))
+        .map((c) => c.witness),
+    ),
   ]
   if (cosigners.length < args.quorum)
     return fail(

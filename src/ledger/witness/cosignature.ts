@@ -44,7 +44,12 @@ export function assertKeyName(name: string): void {
 
 /** SHA-256(name ‖ "\n" ‖ alg ‖ raw key)[:4], the signed-note key id. */
 function keyIdOf(name: string, alg: number, raw: Uint8Array): Buffer {
-  return createHash('sha256').update(`${name}\n`, 'utf8').update(Buffer.from([alg])).update(raw).digest().subarray(0, 4)
+  return createHash('sha256')
+    .update(`${name}\n`, 'utf8')
+    .update(Buffer.from([alg]))
+    .update(raw)
+    .digest()
+    .subarray(0, 4)
 }
 
 function importRaw(raw: Buffer): KeyObject {
@@ -140,7 +145,11 @@ export function signCosignature(
  * @example
  * const cosig = verifyCosignatureLine(body, line, witness) // null unless valid
  */
-export function verifyCosignatureLine(noteBody: string, line: string, witness: CosignerKey): Cosignature | null {
+export function verifyCosignatureLine(
+  noteBody: string,
+  line: string,
+  witness: CosignerKey,
+): Cosignature | null {
   const m = /^\u2014 (\S+) ([A-Za-z0-9+/]+={0,2})$/.exec(line)
   if (!m || m[1] !== witness.name) return null
   const bytes = Buffer.from(m[2]!, 'base64')

@@ -23,7 +23,10 @@ export function parseWitnessRef(text: string): WitnessRef {
   try {
     url = new URL(rawUrl)
   } catch {
-    throw new WitnessError('WITNESS_KEY_INVALID', `witness ${JSON.stringify(rawUrl).slice(0, 120)} is not a URL`)
+    throw new WitnessError(
+      'WITNESS_KEY_INVALID',
+      `witness ${JSON.stringify(rawUrl).slice(0, 120)} is not a URL`,
+    )
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new WitnessError('WITNESS_KEY_INVALID', `witness URL must be http(s), got ${url.protocol}`)

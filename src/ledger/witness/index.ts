@@ -6,6 +6,14 @@ export {
   parseAddCheckpointBody,
 } from './add-checkpoint-body.js'
 export {
+  type ChainTree,
+  checkWitnessed,
+  type WitnessCheck,
+  type WitnessedNote,
+  type WitnessFailure,
+  type WitnessFailureKind,
+} from './check-witnessed.js'
+export {
   assertKeyName,
   COSIGNATURE_V1_ALG,
   type Cosignature,
@@ -16,13 +24,5 @@ export {
   signCosignature,
   verifyCosignatureLine,
 } from './cosignature.js'
-export { WitnessError, type WitnessErrorCode } from './errors.js'
-export {
-  type ChainTree,
-  checkWitnessed,
-  type WitnessCheck,
-  type WitnessedNote,
-  type WitnessFailure,
-  type WitnessFailureKind,
-} from './check-witnessed.js'
 export { parseWitnessList, parseWitnessRef, type WitnessRef } from './endpoint.js'
+export { WitnessError, type WitnessErrorCode } from './errors.js'
