@@ -34,6 +34,7 @@ import sys
 import tarfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True  # run from inside a pack: leave no __pycache__ behind in it
 
 
 def load_export_verifier():
