@@ -62,7 +62,7 @@ export function checkEvidencePack(
     [
       'entries.jsonl',
       'an edited body',
-      (t) => t.replace('"i":5,', '"i":50,'),
+      (t) => t.replace('"i":5}', '"i":50}'),
       /^FAIL: entries.jsonl: seq 5: hash does not match/,
     ],
     [
@@ -72,8 +72,8 @@ export function checkEvidencePack(
         t
           .split('\n')
           .map((line) => {
-            if (!line.includes('"i":5,')) return line
-            const e = JSON.parse(line.replace('"i":5,', '"i":50,'))
+            if (!line.includes('"i":5}')) return line
+            const e = JSON.parse(line.replace('"i":5}', '"i":50}'))
             const { hash: _old, ...unhashed } = e
             return JSON.stringify({ ...e, hash: hashEntry(unhashed as UnhashedEntry) })
           })
@@ -86,7 +86,7 @@ export function checkEvidencePack(
       (t) =>
         t
           .split('\n')
-          .filter((l) => !l.includes('"i":7,'))
+          .filter((l) => !l.includes('"i":7}'))
           .join('\n'),
       /^FAIL: (entries|proofs).jsonl/,
     ],
