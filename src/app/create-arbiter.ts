@@ -1,7 +1,6 @@
 import { createGuard, type Guard, type GuardOptions } from '../guard/index.js'
 import {
   assertLedgerSchema,
-  checkpointOrigin,
   createLedger,
   type DatabaseHandle,
   type KyselyLedgerStore,
@@ -109,15 +108,7 @@ export async function createArbiter(
     await policy.close()
     throw error
   }
-  // Witnesses read entries through a ledger of their own (no checkpointer: no loop back).
-  const reader = createLedger(database.db)
-  const witnessing = createWitnessing(database.db, {
-    witnesses: config.witnesses,
-    signingKey,
-    origin: (chain) => checkpointOrigin(config.deployment, chain),
-    entries: (chain, range) => reader.entries(chain, range),
-    logger,
-  })
+  const witnessing = createWitnessing(database.db, { witnesses: config.witnesses, logger })
   const checkpointer = createCheckpointer(database.db, config, {
     logger,
     signingKey,

@@ -17,7 +17,8 @@ import type { ArbiterConfig } from './load-config.js'
  */
 export function createCheckpointer(
   db: Kysely<LedgerDatabase>,
-  config: Pick<ArbiterConfig, 'signingKeyPath' | 'dataDir' | 'anchorDir' | 'checkpoint'>,
+  config: Pick<ArbiterConfig, 'signingKeyPath' | 'dataDir' | 'anchorDir' | 'checkpoint'> &
+    Partial<Pick<ArbiterConfig, 'deployment'>>,
   options: {
     readonly logger: Logger
     readonly signingKey?: KeyObject
@@ -32,6 +33,7 @@ export function createCheckpointer(
     ...(config.anchorDir ? { anchorDir: config.anchorDir } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     logger: options.logger,
+    ...(config.deployment ? { deployment: config.deployment } : {}),
     ...(options.onSigned ? { onSigned: options.onSigned } : {}),
   })
 }

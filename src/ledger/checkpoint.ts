@@ -7,6 +7,11 @@ import type { Checkpoint } from './ledger.types.js'
 export interface StoredCheckpoint extends Checkpoint {
   /** Base64 of the raw 32-byte Ed25519 public key. */
   readonly public_key: string
+  /**
+   * The same checkpoint as a C2SP signed note (tlog-checkpoint body `<origin>\n<seq>\n<base64 Merkle
+   * root>\n`, Ed25519 note signature by key name `<origin>`); absent on checkpoints older than 0103.
+   */
+  readonly note?: string
 }
 
 /** A public key a verifier trusts, by key id. */

@@ -5,7 +5,15 @@ import { writeAnchor } from './anchor-dir.js'
 import { assertChainId } from './chain.js'
 import { type StoredCheckpoint, signCheckpoint } from './checkpoint.js'
 import { LedgerError } from './errors.js'
+import { MerkleTreeReader } from './merkle-reader.js'
 import type { LedgerDatabase } from './schema.js'
+import {
+  checkpointOrigin,
+  ed25519NoteSigner,
+  ed25519VerifierKey,
+  formatCheckpoint,
+  signNote,
+} from './tlog/index.js'
 
 export interface CheckpointerOptions {
   readonly signingKey: KeyObject
@@ -22,7 +30,15 @@ export interface CheckpointerOptions {
    * and must not throw; slow work belongs in its own background task.
    */
   readonly onSigned?: (checkpoint: StoredCheckpoint) => void
+  /**
+   * Names the deployment in each chain's log origin `<deployment>/<chain>` (the first line of the
+   * signed-note checkpoint and the note key name). Default `arbiter`.
+   */
+  readonly deployment?: string
 }
+
+/** The default deployment name in log origins. */
+export const DEFAULT_DEPLOYMENT = 'arbiter'
 
 /**
  * Signs the head of a chain with Ed25519 and stores it in `ledger_checkpoints` (and the anchor dir):
@@ -66,10 +82,14 @@ export class Checkpointer {
         .limit(1)
         .executeTakeFirst()
       if (!last) return null
-      checkpoint = signCheckpoint(
-        { chain, seq: Number(last.seq), hash: last.hash, ts: toRfc3339Millis(this.clock.now()) },
-        this.options.signingKey,
-      )
+      const seq = Number(last.seq)
+      checkpoint = {
+        ...signCheckpoint(
+          { chain, seq, hash: last.hash, ts: toRfc3339Millis(this.clock.now()) },
+          this.options.signingKey,
+        ),
+        note: await this.signedNote(chain, seq),
+      }
       await this.db.insertInto('ledger_checkpoints').values(checkpoint).execute()
     } catch (error) {
       if (error instanceof LedgerError) throw error
@@ -90,6 +110,29 @@ export class Checkpointer {
     }
     this.logger.debug({ chain, seq: checkpoint.seq, keyId: checkpoint.key_id }, 'ledger checkpoint signed')
     return checkpoint
+  }
+
+  /** The log origin (and note key name) of a chain: `<deployment>/<chain>`. */
+  origin(chain: string): string {
+    return checkpointOrigin(this.options.deployment ?? DEFAULT_DEPLOYMENT, chain)
+  }
+
+  /**
+   * The verifier key of a chain's log (`<origin>+<hex8>+<base64>`), for witnesses and auditors.
+   *
+   * @example
+   * checkpointer.verifierKey('default') // 'arbiter/default+1a2b3c4d+AU…'
+   */
+  verifierKey(chain: string): string {
+    return ed25519VerifierKey(this.origin(chain), this.options.signingKey)
+  }
+
+  /** The tlog-checkpoint note of the tree of `seq` entries (the tree is completed first if it lags). */
+  private async signedNote(chain: string, seq: number): Promise<string> {
+    const origin = this.origin(chain)
+    const { root } = await new MerkleTreeReader(this.db).root(chain, seq)
+    const body = formatCheckpoint({ origin, size: seq, root, extensions: [] })
+    return signNote(body, [ed25519NoteSigner(origin, this.options.signingKey)])
   }
 
   /** Checkpoints every chain that has entries. */

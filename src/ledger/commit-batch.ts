@@ -1,7 +1,9 @@
 import { type Kysely, sql } from 'kysely'
 import { linkEntry } from './chain.js'
 import { GENESIS_PREV, type LedgerEntry } from './ledger.types.js'
+import { growTree, insertNodesSql, loadFrontier } from './merkle-store.js'
 import type { LedgerDatabase } from './schema.js'
+import type { MerkleFrontier } from './tlog/index.js'
 
 /** One queued append: its canonical body text (what is hashed and stored) and the parsed body. */
 export interface BatchItem {
@@ -14,6 +16,11 @@ export interface BatchItem {
 export interface HeadState {
   readonly seq: number
   readonly hash: string
+}
+
+/** The tree leaves of linked entries (null when the store does not keep a tree). */
+function leavesOf(entries: readonly LedgerEntry[], items: readonly BatchItem[]) {
+  return entries.map((entry, i) => ({ entry, bodyText: items[i]!.bodyText }))
 }
 
 /** Links `items` after `head`: seq head+1…, each `prev` the hash before it, all with timestamp `ts`. */
@@ -40,8 +47,8 @@ export function commitLocked(
   chain: string,
   items: readonly BatchItem[],
   ts: string,
-  options: { createHead: boolean },
-): Promise<{ entries: LedgerEntry[]; found: HeadState }> {
+  options: { createHead: boolean; tree: MerkleFrontier | null | false },
+): Promise<{ entries: LedgerEntry[]; found: HeadState; tree: MerkleFrontier | null }> {
   return db.transaction().execute(async (trx) => {
     if (options.createHead) {
       await trx
@@ -58,6 +65,18 @@ export function commitLocked(
       .executeTakeFirstOrThrow()
     const found = { seq: Number(row.seq), hash: row.hash }
     const entries = link(chain, items, found, ts)
+    // The tree grows in the same transaction: from the cached frontier when it is at this head, else
+    // from the stored tree (backfilled from the entries when it lags).
+    let tree: MerkleFrontier | null = null
+    if (options.tree !== false) {
+      const start =
+        options.tree && options.tree.size === found.seq
+          ? options.tree
+          : await loadFrontier(trx, chain, found.seq)
+      const grown = growTree(start, leavesOf(entries, items))
+      tree = grown.frontier
+      await insertNodesSql(chain, grown.nodes).execute(trx)
+    }
     await trx
       .insertInto('ledger_entries')
       .values(
@@ -78,7 +97,7 @@ export function commitLocked(
       .set({ seq: last.seq, hash: last.hash })
       .where('chain', '=', chain)
       .execute()
-    return { entries, found }
+    return { entries, found, tree }
   })
 }
 
@@ -99,8 +118,15 @@ export async function commitOnHead(
   items: readonly BatchItem[],
   head: HeadState,
   ts: string,
-): Promise<LedgerEntry[] | null> {
+  tree: MerkleFrontier | null,
+): Promise<{ entries: LedgerEntry[]; tree: MerkleFrontier | null } | null> {
   const entries = link(chain, items, head, ts)
+  const grown = tree ? growTree(tree, leavesOf(entries, items)) : null
+  // The tree nodes are inserted by the same statement, under the same head condition.
+  const nodes = grown
+    ? sql`, tree as (${insertNodesSql(chain, grown.nodes, sql`exists (select 1 from head)`)} returning 1)`
+    : sql``
+  const nodeCount = grown ? sql` and (select count(*) from tree) = ${grown.nodes.length}` : sql``
   const last = entries[entries.length - 1]!
   const rows = entries.map(
     (e, i) => sql`(${String(e.seq)}, ${e.ts}, ${e.type}, ${items[i]!.bodyText}, ${e.prev}, ${e.hash})`,
@@ -116,10 +142,10 @@ export async function commitOnHead(
       from (values ${sql.join(rows)}) as v (seq, ts, type, body, prev, hash)
       where exists (select 1 from head)
       returning 1
-    )
+    )${nodes}
     update ledger_heads set seq = ${String(last.seq)}, hash = ${last.hash}
-    where chain = ${chain} and (select count(*) from added) = ${entries.length}
+    where chain = ${chain} and (select count(*) from added) = ${entries.length}${nodeCount}
     returning seq`.execute(db)
   // Nothing was written unless the head was ours: the insert and the update hang on the same lock.
-  return moved.rows.length === 1 ? entries : null
+  return moved.rows.length === 1 ? { entries, tree: grown?.frontier ?? null } : null
 }

@@ -67,6 +67,8 @@ export {
   type UnhashedEntry,
   type VerifiableLedger,
 } from './ledger.types.js'
+export { type ConsistencyProof, type InclusionProof, MerkleTreeReader, syncTree } from './merkle-reader.js'
+export { KyselyHashSource } from './merkle-store.js'
 export { assertLedgerSchema, migrateToLatest } from './migrations.js'
 export {
   type ApprovalRecord,

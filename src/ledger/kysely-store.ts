@@ -20,6 +20,7 @@ import type {
 } from './ledger.types.js'
 import { decodeEntryRow } from './row.js'
 import type { LedgerDatabase } from './schema.js'
+import type { MerkleFrontier } from './tlog/index.js'
 
 export interface KyselyLedgerStoreOptions {
   readonly clock?: Clock
@@ -39,6 +40,11 @@ export interface KyselyLedgerStoreOptions {
    * values): nothing enters the ledger that a reader or verifier cannot process.
    */
   readonly bodyLimits?: JsonLimits
+  /**
+   * Maintain the Merkle tree of each chain (table `ledger_merkle`) with every append, in the same
+   * statement or transaction (default true; false only for measuring its cost).
+   */
+  readonly merkle?: boolean
 }
 
 /** A ledger_entries row as selected (body as text, seq as returned by the driver). */
@@ -77,6 +83,8 @@ export class KyselyLedgerStore implements Ledger, VerifiableLedger {
   private readonly running = new Map<string, Promise<void>>()
   /** Where each chain ended after this process's last commit (the head row exists). */
   private readonly heads = new Map<string, HeadState>()
+  /** The Merkle frontier of each chain at `heads` (cached so appends need not read the tree). */
+  private readonly trees = new Map<string, MerkleFrontier>()
   /** Chains another process wrote to since this one's last commit: they take the locking path. */
   private readonly sharedChains = new Set<string>()
   private readonly clock: Clock
@@ -155,6 +163,7 @@ export class KyselyLedgerStore implements Ledger, VerifiableLedger {
       this.checkpointer?.noteCommitted(chain, entries.length)
     } catch (error) {
       this.heads.delete(chain)
+      this.trees.delete(chain)
       const failure = toWriteError(error, `append of ${batch.length} entries to chain ${chain}`)
       if (batch.length === 1 || failure.code === 'LEDGER_UNAVAILABLE') {
         const own =
@@ -179,17 +188,27 @@ export class KyselyLedgerStore implements Ledger, VerifiableLedger {
   private async commitBatch(chain: string, batch: Pending[]): Promise<LedgerEntry[]> {
     const ts = toRfc3339Millis(this.clock.now())
     const known = this.heads.get(chain)
+    const merkle = this.options.merkle !== false
+    const cached = (merkle && this.trees.get(chain)) || null
     let entries: LedgerEntry[] | null = null
-    if (known && !this.sharedChains.has(chain)) {
-      entries = await commitOnHead(this.db, chain, batch, known, ts)
-      if (!entries) this.sharedChains.add(chain)
+    let tree: MerkleFrontier | null = null
+    // The one-statement path needs the tree's frontier at the known head (it cannot read it).
+    if (known && !this.sharedChains.has(chain) && (!merkle || cached?.size === known.seq)) {
+      const done = await commitOnHead(this.db, chain, batch, known, ts, cached)
+      if (done) ({ entries, tree } = done)
+      else this.sharedChains.add(chain)
     }
     if (!entries) {
-      const locked = await commitLocked(this.db, chain, batch, ts, { createHead: !known })
+      const locked = await commitLocked(this.db, chain, batch, ts, {
+        createHead: !known,
+        tree: merkle ? cached : false,
+      })
       if (known && locked.found.seq === known.seq && locked.found.hash === known.hash)
         this.sharedChains.delete(chain)
-      entries = locked.entries
+      ;({ entries, tree } = locked)
     }
+    if (tree) this.trees.set(chain, tree)
+    else this.trees.delete(chain)
     const last = entries[entries.length - 1]!
     this.heads.set(chain, { seq: last.seq, hash: last.hash })
     return entries

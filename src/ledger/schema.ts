@@ -30,10 +30,21 @@ export interface LedgerCheckpointsTable {
   key_id: string
   sig: string
   public_key: string
+  /** The checkpoint as a C2SP signed note (migration 0103); null before it. */
+  note: ColumnType<string | null, string | null | undefined, never>
+}
+
+/** One complete subtree of a chain's Merkle tree (migration 0103). */
+export interface LedgerMerkleTable {
+  chain: string
+  level: number
+  idx: ColumnType<string, number | string | bigint, never>
+  hash: ColumnType<Uint8Array, Uint8Array, never>
 }
 
 export interface LedgerDatabase {
   ledger_entries: LedgerEntriesTable
   ledger_heads: LedgerHeadsTable
   ledger_checkpoints: LedgerCheckpointsTable
+  ledger_merkle: LedgerMerkleTable
 }

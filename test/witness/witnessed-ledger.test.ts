@@ -98,9 +98,6 @@ describe.each(backendFactories)('witnessed ledger on %s', (_name, createBackend)
     const ledger = createLedger(db, { clock })
     const witnessing = createWitnessing(db, {
       witnesses: [{ url: witness.url, key: parseCosignerVkey(witness.vkey) }],
-      signingKey: owner.privateKey,
-      origin,
-      entries: (chain, range) => ledger.entries(chain, range),
       logger: silentLogger,
     })
     const checkpointer = new Checkpointer(db, {

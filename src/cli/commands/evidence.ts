@@ -3,10 +3,8 @@ import {
   assertLedgerSchema,
   collectEvidence,
   createLedger,
-  entryLeafHash,
-  MemoryMerkleTree,
+  MerkleTreeReader,
   openDatabase,
-  proveInclusion,
   writeEvidencePack,
 } from '../../ledger/index.js'
 import { toRfc3339Millis } from '../../shared/index.js'
@@ -65,19 +63,14 @@ export function registerEvidence(program: Command): void {
       const ledger = createLedger(handle.db)
       const rows = (await ledger.checkpoints(flags.chain)) as { public_key?: unknown }[]
       const logPublicKeys = rows.map((r) => r.public_key).filter((k): k is string => typeof k === 'string')
-      let tree: MemoryMerkleTree | null = null
+      const tree = new MerkleTreeReader(handle.db)
       const evidence = await collectEvidence(
         {
           db: handle.db,
           entries: (chain) => ledger.entries(chain),
           logPublicKeys,
           async proveInclusion(chain, index, size) {
-            if (!tree || tree.size !== size) {
-              tree = new MemoryMerkleTree()
-              for await (const e of ledger.entries(chain, { toSeq: size }))
-                tree.appendLeafHash(entryLeafHash(e))
-            }
-            return proveInclusion(tree, index, size)
+            return (await tree.inclusion(chain, index + 1, size)).proof.map((h) => Buffer.from(h, 'hex'))
           },
         },
         {

@@ -1,0 +1,219 @@
+import type { Kysely } from 'kysely'
+import { sql } from 'kysely'
+import { assertChainId, entryCanonicalText } from './chain.js'
+import { LedgerError } from './errors.js'
+import { KyselyHashSource, loadFrontier, storedTreeSize } from './merkle-store.js'
+import { parseStoredRow } from './row.js'
+import type { LedgerDatabase } from './schema.js'
+import {
+  encodeEntryBundle,
+  proveConsistency,
+  proveInclusion,
+  TILE_WIDTH,
+  type TileRef,
+  TlogError,
+  tileFitsTree,
+  tileNodes,
+  treeRoot,
+  verifyConsistency,
+  verifyInclusion,
+} from './tlog/index.js'
+
+/** An inclusion proof as the API and `arbiter prove` print it (hashes in lowercase hex). */
+export interface InclusionProof {
+  readonly chain: string
+  readonly seq: number
+  readonly leaf_index: number
+  readonly tree_size: number
+  readonly entry_hash: string
+  readonly leaf_hash: string
+  readonly root_hash: string
+  readonly proof: readonly string[]
+}
+
+/** A consistency proof as the API and `arbiter prove` print it (hashes in lowercase hex). */
+export interface ConsistencyProof {
+  readonly chain: string
+  readonly from_size: number
+  readonly to_size: number
+  readonly from_root: string
+  readonly to_root: string
+  readonly proof: readonly string[]
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
+
+/**
+ * Reads a chain's Merkle tree from the database: sizes, roots, proofs, tlog tiles and entry bundles.
+ * Every proof is checked with the pure verifier before it is returned (a corrupted tree row is an
+ * error, never a wrong answer).
+ *
+ * @example
+ * const tree = new MerkleTreeReader(db)
+ * const proof = await tree.inclusion('default', 42)
+ */
+export class MerkleTreeReader {
+  constructor(private readonly db: Kysely<LedgerDatabase>) {}
+
+  /**
+   * The size of the chain's tree, which equals its head; a tree that lags the chain (entries written
+   * before migration 0103) is completed first, under the head lock.
+   *
+   * @throws {LedgerError} LEDGER_CHAIN_NOT_FOUND, LEDGER_ROW_INVALID
+   */
+  async size(chain: string): Promise<number> {
+    assertChainId(chain)
+    const head = await this.db
+      .selectFrom('ledger_heads')
+      .select('seq')
+      .where('chain', '=', chain)
+      .executeTakeFirst()
+    const seq = head ? Number(head.seq) : 0
+    if (seq === 0) throw new LedgerError('LEDGER_CHAIN_NOT_FOUND', `chain ${chain} has no entries`)
+    if ((await storedTreeSize(this.db, chain)) < seq) return syncTree(this.db, chain)
+    return seq
+  }
+
+  private async checkSize(chain: string, size: number | undefined): Promise<number> {
+    const current = await this.size(chain)
+    const n = size ?? current
+    if (!Number.isSafeInteger(n) || n < 1 || n > current)
+      throw new TlogError('TLOG_RANGE_INVALID', `tree size must be 1-${current} for chain ${chain}, got ${n}`)
+    return n
+  }
+
+  /**
+   * Root hash of the chain's tree at `size` (default: the whole chain).
+   *
+   * @throws {TlogError} TLOG_RANGE_INVALID
+   */
+  async root(chain: string, size?: number): Promise<{ size: number; root: Buffer }> {
+    const n = await this.checkSize(chain, size)
+    return { size: n, root: await treeRoot(new KyselyHashSource(this.db, chain), n) }
+  }
+
+  /**
+   * Inclusion proof of entry `seq` in the tree of `size` entries (default: the whole chain).
+   *
+   * @throws {TlogError} TLOG_RANGE_INVALID, TLOG_PROOF_INVALID (the stored tree is corrupt)
+   */
+  async inclusion(chain: string, seq: number, size?: number): Promise<InclusionProof> {
+    const n = await this.checkSize(chain, size)
+    if (!Number.isSafeInteger(seq) || seq < 1 || seq > n)
+      throw new TlogError('TLOG_RANGE_INVALID', `seq must be 1-${n} for a tree of size ${n}, got ${seq}`)
+    const source = new KyselyHashSource(this.db, chain)
+    const [leaf] = await source.readHashes([{ level: 0, index: seq - 1 }])
+    const entry = await this.db
+      .selectFrom('ledger_entries')
+      .select('hash')
+      .where('chain', '=', chain)
+      .where('seq', '=', String(seq))
+      .executeTakeFirstOrThrow()
+    const [proof, root] = await Promise.all([proveInclusion(source, seq - 1, n), treeRoot(source, n)])
+    verifyInclusion(seq - 1, n, leaf!, proof, root)
+    return {
+      chain,
+      seq,
+      leaf_index: seq - 1,
+      tree_size: n,
+      entry_hash: entry.hash,
+      leaf_hash: hex(leaf!),
+      root_hash: hex(root),
+      proof: proof.map(hex),
+    }
+  }
+
+  /**
+   * Consistency proof from the tree of `from` entries to the tree of `to` (default: the whole chain).
+   *
+   * @throws {TlogError} TLOG_RANGE_INVALID, TLOG_PROOF_INVALID (the stored tree is corrupt)
+   */
+  async consistency(chain: string, from: number, to?: number): Promise<ConsistencyProof> {
+    const n = await this.checkSize(chain, to)
+    if (!Number.isSafeInteger(from) || from < 1 || from > n)
+      throw new TlogError('TLOG_RANGE_INVALID', `from must be 1-${n}, got ${from}`)
+    const source = new KyselyHashSource(this.db, chain)
+    const [proof, fromRoot, toRoot] = await Promise.all([
+      proveConsistency(source, from, n),
+      treeRoot(source, from),
+      treeRoot(source, n),
+    ])
+    verifyConsistency(from, n, proof, fromRoot, toRoot)
+    return {
+      chain,
+      from_size: from,
+      to_size: n,
+      from_root: hex(fromRoot),
+      to_root: hex(toRoot),
+      proof: proof.map(hex),
+    }
+  }
+
+  /**
+   * A C2SP hash tile or entry bundle; null when the tree does not (yet) hold all of it.
+   *
+   * @throws {LedgerError} LEDGER_CHAIN_NOT_FOUND, LEDGER_ROW_INVALID
+   */
+  async tile(chain: string, ref: TileRef): Promise<Buffer | null> {
+    const size = await this.size(chain)
+    if (!tileFitsTree(ref, size)) return null
+    if (ref.kind === 'hash') {
+      const hashes = await new KyselyHashSource(this.db, chain).readHashes(tileNodes(ref))
+      return Buffer.concat(hashes)
+    }
+    const first = ref.index * TILE_WIDTH + 1
+    const rows = await this.db
+      .selectFrom('ledger_entries')
+      .select(['chain', 'seq', 'ts', 'type', sql<string>`body::text`.as('body'), 'prev', 'hash'])
+      .where('chain', '=', chain)
+      .where('seq', '>=', String(first))
+      .where('seq', '<', String(first + ref.width))
+      .orderBy('seq')
+      .execute()
+    const leaves = rows.map((raw, i) => {
+      const row = parseStoredRow(raw)
+      if (!row || row.seq !== first + i)
+        throw new LedgerError(
+          'LEDGER_ROW_INVALID',
+          `chain ${chain}: entry ${first + i} is missing or malformed`,
+        )
+      const entry = {
+        v: 1 as const,
+        chain,
+        seq: row.seq,
+        ts: row.ts,
+        type: row.type,
+        body: {},
+        prev: row.prev,
+      }
+      return Buffer.from(entryCanonicalText(entry, row.body), 'utf8')
+    })
+    if (leaves.length !== ref.width)
+      throw new LedgerError(
+        'LEDGER_ROW_INVALID',
+        `chain ${chain}: entries ${first}-${first + ref.width - 1} are incomplete`,
+      )
+    return encodeEntryBundle(leaves)
+  }
+}
+
+/**
+ * Brings a chain's stored tree up to its head (backfilling entries written before migration 0103),
+ * under the head lock; returns the tree size.
+ *
+ * @throws {LedgerError} LEDGER_ROW_INVALID when an entry does not match its hash.
+ * @example
+ * await syncTree(db, 'default')
+ */
+export function syncTree(db: Kysely<LedgerDatabase>, chain: string): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const head = await trx
+      .selectFrom('ledger_heads')
+      .select('seq')
+      .where('chain', '=', chain)
+      .forUpdate()
+      .executeTakeFirst()
+    const seq = head ? Number(head.seq) : 0
+    return (await loadFrontier(trx, chain, seq)).size
+  })
+}
