@@ -203,10 +203,18 @@ describe.each(backendFactories)('witnessed ledger on %s', (_name, createBackend)
     expect(report.witnessed.find((w) => w.chain === 'intact')?.cosigners).toEqual([witness.vkey])
   }, 60_000)
 
-  it('detects the cut and the rewrite from the stored cosignatures alone (witness not asked)', async () => {
-    const run = await verify('--witness', witness.vkey, '--chain', 'intact')
-    expect(run.code).toBe(0)
-    expect(JSON.parse(run.stdout).witnessed[0]).toMatchObject({ chain: 'intact', failure: null })
+  it('from the stored cosignatures alone (witness not asked), the rewrite has no quorum; the cut needs the witness', async () => {
+    const run = await verify('--witness', witness.vkey)
+    expect(run.code).toBe(1)
+    const report = JSON.parse(run.stdout) as {
+      witnessed: { chain: string; failure: { kind: string } | null }[]
+    }
+    expect(Object.fromEntries(report.witnessed.map((w) => [w.chain, w.failure?.kind ?? 'ok']))).toEqual({
+      intact: 'ok',
+      rehashed: 'witness_quorum',
+      // The insider removed the cosignature of 20 with the tail; only the witness itself remembers it.
+      truncated: 'ok',
+    })
   }, 60_000)
 
   it('requires the quorum: with two trusted witnesses and quorum 2, one cosignature is not enough', async () => {

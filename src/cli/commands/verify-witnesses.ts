@@ -60,6 +60,15 @@ export async function verifyAgainstWitnesses(args: {
       })
       continue
     }
+    // The newest checkpoint the log signed as a note: the one the quorum must cover.
+    const latest = await args.db
+      .selectFrom('ledger_checkpoints')
+      .select('note')
+      .where('chain', '=', chain)
+      .where('note', 'is not', null)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst()
     const check = await verifyWitnessedChain({
       db: args.db,
       entries: args.entries,
@@ -70,6 +79,7 @@ export async function verifyAgainstWitnesses(args: {
       witnesses: args.witnesses.map((w) => w.key),
       quorum: args.quorum,
       seen: seen.get(origin) ?? [],
+      ...(typeof latest?.note === 'string' ? { latest: latest.note } : {}),
     })
     reports.push({ chain, origin, ...check })
   }
