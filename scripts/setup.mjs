@@ -39,4 +39,12 @@ if (forTests) {
     })
   }
 }
+if (forTests) {
+  // The third-party transparency-log checker the interop test drives (pinned Go modules, like tools/opa).
+  step('building tools/interop (Go sumdb/note, sumdb/tlog, transparency-dev/merkle)')
+  run('go', ['build', '-o', join('bin', 'tlog-interop'), '.'], {
+    cwd: join(root, 'tools', 'interop'),
+    env: { ...process.env, PATH: `${process.env.PATH}:/usr/local/go/bin` },
+  })
+}
 step('ready')

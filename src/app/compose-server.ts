@@ -1,6 +1,11 @@
 import { sql } from 'kysely'
 import type { Guard } from '../guard/index.js'
-import { createLedgerQueries, type VerifyChainOptions, verifiableChains } from '../ledger/index.js'
+import {
+  createLedgerQueries,
+  MerkleTreeReader,
+  type VerifyChainOptions,
+  verifiableChains,
+} from '../ledger/index.js'
 import {
   type ApiKeyStore,
   type ArbiterServer,
@@ -80,6 +85,7 @@ export function composeServer(arbiter: ServerParts, options: ComposeServerOption
     verify: options.verify ?? verifyChainFor(database.db, verification),
     verifiableChains: () => verifiableChains(arbiter.ledger, verification),
     verifications: createVerificationLog(database.db),
+    tree: new MerkleTreeReader(database.db),
     metrics,
     ready: async () => ({
       database: await sql`select 1`

@@ -150,6 +150,25 @@ export class MerkleTreeReader {
   }
 
   /**
+   * The newest checkpoint of a chain stored as a signed note (C2SP tlog-checkpoint), or null.
+   *
+   * @example
+   * const note = await tree.latestNote('default')
+   */
+  async latestNote(chain: string): Promise<string | null> {
+    assertChainId(chain)
+    const row = await this.db
+      .selectFrom('ledger_checkpoints')
+      .select('note')
+      .where('chain', '=', chain)
+      .where('note', 'is not', null)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst()
+    return row?.note ?? null
+  }
+
+  /**
    * A C2SP hash tile or entry bundle; null when the tree does not (yet) hold all of it.
    *
    * @throws {LedgerError} LEDGER_CHAIN_NOT_FOUND, LEDGER_ROW_INVALID

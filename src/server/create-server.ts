@@ -17,6 +17,8 @@ import { registerChainRoutes } from './routes/chains.js'
 import { registerDecisionRoutes } from './routes/decisions.js'
 import { registerEntryRoutes } from './routes/entries.js'
 import { registerOperationsRoutes } from './routes/operations.js'
+import { registerProofRoutes } from './routes/proofs.js'
+import { registerTlogRoutes } from './routes/tlog.js'
 import { defaultLimits, type ServerDeps, type ServerLimits } from './server.types.js'
 import { createSidecarDecisions } from './sidecar-decisions.js'
 
@@ -127,11 +129,23 @@ export function createServer(
   registerDecisionRoutes(v1, full, sidecar)
   registerEntryRoutes(v1, full)
   registerChainRoutes(v1, full)
+  registerProofRoutes(v1, full)
   registerApprovalRoutes(v1, full)
   v1.use(() => {
     throw new HttpError('NOT_FOUND', 'no such API route')
   })
   app.use('/v1', v1)
+
+  // C2SP tlog-tiles: the same authentication, limits and roles as the API, binary and text answers.
+  const tlog = express.Router()
+  tlog.use(authenticate(keys))
+  tlog.use(failedSignInLimit(full.limits))
+  tlog.use(keyRateLimit(full.limits))
+  registerTlogRoutes(tlog, full)
+  tlog.use(() => {
+    throw new HttpError('NOT_FOUND', 'no such tlog resource')
+  })
+  app.use('/tlog', tlog)
 
   app.use(express.static(uiDirectory(), { index: 'index.html', maxAge: 0 }))
   app.use((_req, res) => {

@@ -34,6 +34,8 @@ export const statusByCode: Readonly<Record<string, number>> = {
   INVALID_JSON: 400,
   VALIDATION_FAILED: 400,
   LEDGER_QUERY_INVALID: 400,
+  // A proof asked for a seq or tree size the chain does not have.
+  TLOG_RANGE_INVALID: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   // Four-eyes rules enforced by the guard: the caller is known but may not do this.

@@ -1,6 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi'
 import type { z } from 'zod'
 import * as s from './api-schemas.js'
+import * as proofs from './proof-schemas.js'
 
 type Responses = RouteConfig['responses']
 
@@ -104,6 +105,24 @@ function registerRoutes(registry: OpenAPIRegistry): void {
       description: roleNote('auditor, approver, admin'),
       request: { body: { required: false, content: { 'application/json': { schema: s.verifyBodySchema } } } },
       responses: { '200': json(s.verifyResponseSchema, 'verification results'), ...common, ...errors(404) },
+    },
+    {
+      method: 'get',
+      path: '/v1/chains/{chain}/proofs/inclusion',
+      summary:
+        "RFC 9162 inclusion proof of entry `seq` in the chain's Merkle tree of `size` entries (default: all)",
+      description: `${roleNote('auditor, approver, admin')} Leaf index is seq - 1; hashes are lowercase hex.`,
+      request: { params: proofs.proofParamsSchema, query: proofs.inclusionQuerySchema },
+      responses: { '200': json(proofs.inclusionProofSchema, 'the proof'), ...common, ...errors(404) },
+    },
+    {
+      method: 'get',
+      path: '/v1/chains/{chain}/proofs/consistency',
+      summary:
+        'RFC 9162 consistency proof from the tree of `from` entries to the tree of `to` (default: all)',
+      description: roleNote('auditor, approver, admin'),
+      request: { params: proofs.proofParamsSchema, query: proofs.consistencyQuerySchema },
+      responses: { '200': json(proofs.consistencyProofSchema, 'the proof'), ...common, ...errors(404) },
     },
     {
       method: 'get',

@@ -1,4 +1,4 @@
-import type { Ledger, LedgerQueries, VerifiableLedger } from '../ledger/index.js'
+import type { Ledger, LedgerQueries, MerkleTreeReader, VerifiableLedger } from '../ledger/index.js'
 import type { Clock, Logger } from '../shared/index.js'
 import type { ApiKeyStore } from './auth/api-key-store.js'
 import type { ServerMetrics } from './metrics.js'
@@ -20,6 +20,9 @@ export interface ChainVerification {
  */
 export type ServerGuard = SidecarGuard
 
+/** The Merkle tree reads the proof and tlog routes need (the ledger's `MerkleTreeReader`). */
+export type TreeDeps = Pick<MerkleTreeReader, 'inclusion' | 'consistency' | 'tile' | 'latestNote'>
+
 /** Plain functions and objects the composition root (`arbiter serve`, `arbiter demo`) passes in. */
 export interface ServerDeps {
   readonly guard: ServerGuard
@@ -35,6 +38,8 @@ export interface ServerDeps {
    */
   readonly verifiableChains?: () => Promise<string[]>
   readonly verifications: VerificationLog
+  /** Merkle proofs and the C2SP tlog-tiles view; without it those routes answer 404. */
+  readonly tree?: TreeDeps
   readonly metrics: ServerMetrics
   /** Readiness probe: can the database answer, is a policy bundle loaded. */
   readonly ready: () => Promise<{ database: boolean; bundle: boolean }>
