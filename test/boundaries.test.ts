@@ -20,7 +20,9 @@ const allowed: Record<string, readonly string[]> = {
   // The composition root: everything but the CLI (and the demo, which is built on it).
   app: ['shared', 'guard', 'ledger', 'policy', 'entries', 'adapters', 'server', 'replay'],
   demo: ['shared', 'guard', 'ledger', 'policy', 'entries', 'adapters', 'server', 'app'],
-  cli: ['shared', 'guard', 'ledger', 'policy', 'entries', 'adapters', 'server', 'demo', 'app', 'replay'],
+  // The independent witness service: the ledger's pure transparency-log code, nothing of the log's I/O.
+  witness: ['shared', 'ledger'],
+  cli: ['shared', 'guard', 'ledger', 'policy', 'entries', 'adapters', 'server', 'demo', 'app', 'replay', 'witness'],
   '.': ['shared', 'guard', 'ledger', 'policy', 'entries', 'adapters', 'server', 'app', 'replay'],
 }
 

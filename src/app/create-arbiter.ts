@@ -28,6 +28,7 @@ import { createCheckpointer } from './create-checkpointer.js'
 import { resolveRedactionKey, resolveSigningKey } from './keys.js'
 import type { ArbiterConfig } from './load-config.js'
 import { createPolicyLoadRecorder } from './record-policy-loads.js'
+import { createWitnessing } from './witnessing.js'
 
 export interface CreateArbiterOptions {
   /** Ledger chain the guard writes to, e.g. one per tenant (default `default`). */
@@ -113,7 +114,13 @@ export async function createArbiter(
     await database.close()
     throw error
   }
-  const checkpointer = createCheckpointer(database.db, config, { logger, signingKey, clock })
+  const witnessing = createWitnessing(database.db, { witnesses: config.witnesses, logger })
+  const checkpointer = createCheckpointer(database.db, config, {
+    logger,
+    signingKey,
+    clock,
+    onSigned: witnessing.onSigned,
+  })
   const ledger = createLedger(database.db, {
     checkpointer,
     clock,
@@ -191,6 +198,8 @@ export async function createArbiter(
   // run is covered too, and a stopped server leaves a fresh checkpoint behind).
   const close = async (): Promise<void> => {
     await ledger.close()
+    // The final checkpoints went to the witnesses: wait for their answers (each bounded by retries).
+    await witnessing.flush()
     await policy.close()
     await shadowPolicy?.close()
     await database.close()

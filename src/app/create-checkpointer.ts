@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto'
 import type { Kysely } from 'kysely'
-import { Checkpointer, type LedgerDatabase } from '../ledger/index.js'
+import { Checkpointer, type LedgerDatabase, type StoredCheckpoint } from '../ledger/index.js'
 import type { Clock, Logger } from '../shared/index.js'
 import { resolveSigningKey } from './keys.js'
 import type { ArbiterConfig } from './load-config.js'
@@ -17,8 +17,14 @@ import type { ArbiterConfig } from './load-config.js'
  */
 export function createCheckpointer(
   db: Kysely<LedgerDatabase>,
-  config: Pick<ArbiterConfig, 'signingKeyPath' | 'dataDir' | 'anchorDir' | 'checkpoint'>,
-  options: { readonly logger: Logger; readonly signingKey?: KeyObject; readonly clock?: Clock },
+  config: Pick<ArbiterConfig, 'signingKeyPath' | 'dataDir' | 'anchorDir' | 'checkpoint'> &
+    Partial<Pick<ArbiterConfig, 'deployment'>>,
+  options: {
+    readonly logger: Logger
+    readonly signingKey?: KeyObject
+    readonly clock?: Clock
+    readonly onSigned?: (checkpoint: StoredCheckpoint) => void
+  },
 ): Checkpointer {
   return new Checkpointer(db, {
     signingKey: options.signingKey ?? resolveSigningKey(config, options.logger),
@@ -27,5 +33,7 @@ export function createCheckpointer(
     ...(config.anchorDir ? { anchorDir: config.anchorDir } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     logger: options.logger,
+    ...(config.deployment ? { deployment: config.deployment } : {}),
+    ...(options.onSigned ? { onSigned: options.onSigned } : {}),
   })
 }

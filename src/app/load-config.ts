@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import { DEFAULT_DATA_DIR } from '../ledger/index.js'
+import { DEFAULT_DATA_DIR, parseWitnessList, WitnessError, type WitnessRef } from '../ledger/index.js'
 import { DEFAULT_BUNDLE_PATH } from '../policy/index.js'
 import { ConfigError } from './errors.js'
 
@@ -41,6 +41,13 @@ export interface ArbiterConfig {
   /** `ARBITER_LOG_LEVEL` (default `info`). */
   readonly logLevel: LogLevel
   /**
+   * `ARBITER_WITNESS_URLS`: witnesses every checkpoint is submitted to, comma- or space-separated
+   * `<url>=<witness vkey>` (C2SP tlog-witness); none by default.
+   */
+  readonly witnesses: readonly WitnessRef[]
+  /** `ARBITER_DEPLOYMENT` (default `arbiter`): names the log; a chain's origin is `<deployment>/<chain>`. */
+  readonly deployment: string
+  /**
    * Admission limits for every tool call (unset: the guard's defaults, depth 32 and 10,000 values).
    * `ARBITER_MAX_ARGUMENT_DEPTH`, `ARBITER_MAX_ARGUMENT_NODES`.
    */
@@ -67,6 +74,9 @@ export interface ConfigOverrides {
   readonly anchorDir?: string
   readonly checkpoint?: { readonly everyEntries?: number; readonly everyMs?: number }
   readonly logLevel?: LogLevel
+  /** More witnesses, `<url>=<vkey>` each (`arbiter serve --witness-url`), added to the environment's. */
+  readonly witnessUrls?: readonly string[]
+  readonly deployment?: string
   readonly admission?: ArbiterConfig['admission']
   readonly evaluation?: ArbiterConfig['evaluation']
 }
@@ -97,6 +107,8 @@ export const CONFIG_ENV_VARS = [
   'ARBITER_EVAL_TIMEOUT_MS',
   'ARBITER_EVAL_WORKERS',
   'ARBITER_EVAL_MAX_MEMORY_MB',
+  'ARBITER_WITNESS_URLS',
+  'ARBITER_DEPLOYMENT',
 ] as const
 
 const MIN_REDACTION_KEY_LENGTH = 16
@@ -186,6 +198,23 @@ export function loadConfig(
   if (!logLevel)
     problems.push(`ARBITER_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`)
 
+  let witnesses: WitnessRef[] = []
+  try {
+    witnesses = [...(overrides.witnessUrls ?? []), read('ARBITER_WITNESS_URLS') ?? ''].flatMap((text) =>
+      parseWitnessList(text),
+    )
+    const bare = witnesses.find((w) => w.url === undefined)
+    if (bare) problems.push(`ARBITER_WITNESS_URLS: witness ${bare.key.name} needs a URL: <url>=<vkey>`)
+  } catch (error) {
+    if (!(error instanceof WitnessError)) throw error
+    problems.push(`ARBITER_WITNESS_URLS: ${error.message}`)
+  }
+  const deployment = nonEmpty(overrides.deployment) ?? read('ARBITER_DEPLOYMENT') ?? 'arbiter'
+  if (!/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$/.test(deployment))
+    problems.push(
+      `ARBITER_DEPLOYMENT must be a name like arbiter.example.com, got ${JSON.stringify(deployment).slice(0, 80)}`,
+    )
+
   if (problems.length > 0)
     throw new ConfigError('CONFIG_INVALID', `invalid configuration: ${problems.join('; ')}`)
 
@@ -206,6 +235,8 @@ export function loadConfig(
     ...(redactionKey !== undefined ? { redactionKey } : {}),
     ...(anchorDir !== undefined ? { anchorDir } : {}),
     checkpoint,
+    witnesses,
+    deployment,
     logLevel: logLevel ?? 'info',
     admission,
     evaluation,

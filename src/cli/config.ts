@@ -13,6 +13,8 @@ export interface ConfigFlags extends DatabaseFlags {
   readonly anchorDir?: string
   readonly bundle?: string
   readonly shadowBundle?: string
+  /** `arbiter serve --witness-url <url>=<vkey>` (repeatable). */
+  readonly witnessUrl?: string[]
 }
 
 /**
@@ -47,6 +49,7 @@ export function configFromFlags(flags: ConfigFlags, defaults?: ConfigDefaults): 
       anchorDir: flags.anchorDir,
       bundlePath: flags.bundle,
       shadowBundlePath: flags.shadowBundle,
+      ...(flags.witnessUrl ? { witnessUrls: flags.witnessUrl } : {}),
     },
     defaults ? { defaults } : {},
   )

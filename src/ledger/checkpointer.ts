@@ -26,6 +26,11 @@ export interface CheckpointerOptions {
   readonly clock?: Clock
   readonly logger?: Logger
   /**
+   * Told of every checkpoint once it is stored (e.g. to submit it to witnesses). Called synchronously
+   * and must not throw; slow work belongs in its own background task.
+   */
+  readonly onSigned?: (checkpoint: StoredCheckpoint) => void
+  /**
    * Names the deployment in each chain's log origin `<deployment>/<chain>` (the first line of the
    * signed-note checkpoint and the note key name). Default `arbiter`.
    */
@@ -98,6 +103,11 @@ export class Checkpointer {
     }
     this.sinceLast.set(chain, 0)
     if (this.options.anchorDir) writeAnchor(this.options.anchorDir, checkpoint)
+    try {
+      this.options.onSigned?.(checkpoint)
+    } catch (error) {
+      this.logger.error({ err: error, chain }, 'checkpoint listener failed')
+    }
     this.logger.debug({ chain, seq: checkpoint.seq, keyId: checkpoint.key_id }, 'ledger checkpoint signed')
     return checkpoint
   }

@@ -29,6 +29,12 @@ export {
   trustedKeyFromPem,
 } from './checkpoint.js'
 export { Checkpointer, type CheckpointerOptions } from './checkpointer.js'
+export {
+  lastCosignedSize,
+  listCosignatures,
+  recordCosignature,
+  type StoredCosignature,
+} from './cosignature-store.js'
 export { type CreateLedgerOptions, createLedger } from './create-ledger.js'
 export {
   type ArbiterDatabase,
@@ -38,6 +44,16 @@ export {
   openDatabase,
 } from './database.js'
 export { LedgerError, type LedgerErrorCode } from './errors.js'
+export {
+  collectEvidence,
+  type EvidenceFiles,
+  type EvidenceRequest,
+  type EvidenceSource,
+  type EvidenceSummary,
+  evidenceManifest,
+  evidenceReadme,
+  writeEvidencePack,
+} from './evidence/index.js'
 export {
   CSV_COLUMNS,
   type ExportFormat,
@@ -107,3 +123,31 @@ export {
   verifyChain,
   verifyLedger,
 } from './verify-ledger.js'
+export { fetchWitnessedNotes, verifyWitnessedChain, witnessedOrigins } from './verify-witnessed.js'
+export {
+  type AddCheckpointBody,
+  assertKeyName,
+  type ChainTree,
+  COSIGNATURE_V1_ALG,
+  type Cosignature,
+  type CosignerKey,
+  checkWitnessed,
+  cosignatureMessage,
+  cosignerKeyOf,
+  formatAddCheckpointBody,
+  MAX_PROOF_LINES,
+  parseAddCheckpointBody,
+  parseCosignerVkey,
+  parseWitnessList,
+  parseWitnessRef,
+  signCosignature,
+  verifyCosignatureLine,
+  type WitnessCheck,
+  WitnessError,
+  type WitnessErrorCode,
+  type WitnessedNote,
+  type WitnessFailure,
+  type WitnessFailureKind,
+  type WitnessRef,
+} from './witness/index.js'
+export { type WitnessEndpoint, WitnessSubmitter, type WitnessSubmitterOptions } from './witness-submitter.js'

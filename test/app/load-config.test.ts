@@ -1,9 +1,11 @@
+import { generateKeyPairSync } from 'node:crypto'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { CONFIG_ENV_VARS, loadConfig, resolveRedactionKey } from '../../src/app/index.js'
 import { configFromFlags } from '../../src/cli/config.js'
+import { cosignerKeyOf } from '../../src/ledger/index.js'
 import { DEFAULT_BUNDLE_PATH } from '../../src/policy/index.js'
 import { silentLogger } from '../../src/shared/index.js'
 import { runCliCaptured } from '../support/run-cli.js'
@@ -15,6 +17,8 @@ describe('loadConfig', () => {
         dataDir: resolve('.arbiter'),
         bundlePath: DEFAULT_BUNDLE_PATH,
         checkpoint: { everyEntries: 1000, everyMs: 60_000 },
+        witnesses: [],
+        deployment: 'arbiter',
         logLevel: 'info',
         admission: {},
         evaluation: {},
@@ -23,6 +27,7 @@ describe('loadConfig', () => {
   })
 
   describe('precedence', () => {
+    const witnessKey = cosignerKeyOf('witness.example/w1', generateKeyPairSync('ed25519').privateKey)
     const env = {
       DATABASE_URL: 'postgres://env/db',
       ARBITER_DATA_DIR: 'env-data',
@@ -39,6 +44,8 @@ describe('loadConfig', () => {
       ARBITER_EVAL_TIMEOUT_MS: '500',
       ARBITER_EVAL_WORKERS: '3',
       ARBITER_EVAL_MAX_MEMORY_MB: '64',
+      ARBITER_WITNESS_URLS: `http://w1.example:7380=${witnessKey.vkey}`,
+      ARBITER_DEPLOYMENT: 'arbiter.example.com',
     }
 
     it('reads every variable of the environment, paths made absolute', () => {
@@ -51,6 +58,8 @@ describe('loadConfig', () => {
         redactionKey: 'env-redaction-key-0123',
         anchorDir: '/env/anchors',
         checkpoint: { everyEntries: 10, everyMs: 0 },
+        witnesses: [{ url: 'http://w1.example:7380', key: expect.objectContaining({ vkey: witnessKey.vkey }) }],
+        deployment: 'arbiter.example.com',
         logLevel: 'debug',
         admission: { maxDepth: 40, maxNodes: 20_000 },
         evaluation: { evaluationTimeoutMs: 500, workers: 3, maxMemoryMiB: 64 },

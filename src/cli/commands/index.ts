@@ -19,6 +19,8 @@ const commands: Record<string, () => Promise<Register>> = {
   serve: async () => (await import('./serve.js')).registerServe,
   keys: async () => (await import('./keys.js')).registerKeys,
   mcp: async () => (await import('./mcp.js')).registerMcp,
+  witness: async () => (await import('./witness.js')).registerWitness,
+  evidence: async () => (await import('./evidence.js')).registerEvidence,
 }
 
 /**

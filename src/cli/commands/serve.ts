@@ -49,6 +49,11 @@ export function registerServe(program: Command): void {
       .option('--chain <id>', 'ledger chain the guard writes decisions to', 'default')
       .option('--watch', 'reload the policy bundle when the file changes')
       .option('--anchor-dir <dir>', 'also write checkpoints to this directory (env ARBITER_ANCHOR_DIR)')
+      .option(
+        '--witness-url <url=vkey>',
+        'submit every checkpoint to this witness (C2SP tlog-witness); repeatable (env ARBITER_WITNESS_URLS)',
+        (value: string, all: string[] = []) => [...all, value],
+      )
       .option('--rate-limit <n>', 'requests per minute per API key', String(defaultLimits.rateLimit.limit))
       .option(
         '--trust-proxy <value>',

@@ -17,8 +17,14 @@ import {
   resolveTrustedKeys,
   type TrustFlags,
 } from '../trust-config.js'
+import {
+  addWitnessVerifyOptions,
+  resolveWitnessVerification,
+  type WitnessVerifyFlags,
+} from '../witness-config.js'
+import { type ChainWitnessReport, verifyAgainstWitnesses } from './verify-witnesses.js'
 
-interface VerifyFlags extends ConfigFlags, TrustFlags, ExpectationFlags {
+interface VerifyFlags extends ConfigFlags, TrustFlags, ExpectationFlags, WitnessVerifyFlags {
   readonly chain?: string
   readonly json?: boolean
   readonly deep?: boolean
@@ -54,13 +60,18 @@ function describe(report: ChainReport): string {
   return `FAIL: ${report.chain} seq ${f.seq} ${f.kind}: ${f.message}`
 }
 
+function describeWitnessed(w: ChainWitnessReport, quorum: number): string {
+  if (w.failure) return `FAIL: ${w.chain} ${w.failure.kind}: ${w.failure.message}`
+  return `ok: ${w.chain} witnessed: ${w.cosigners.length} of ${quorum} required cosignatures, consistent with ${w.witnessedSize} cosigned entries`
+}
+
 /**
  * `arbiter verify`: exit 0 when every chain verifies, 1 when one does not, 2 for bad usage (an unknown
  * `--chain`, no pinned key outside a demo).
  */
 export function registerVerify(program: Command): void {
   addDatabaseOptions(
-    addExpectationOptions(addTrustOptions(program.command('verify')))
+    addWitnessVerifyOptions(addExpectationOptions(addTrustOptions(program.command('verify'))))
       .description('recompute every hash and link and check signed checkpoints against pinned keys')
       .option('--chain <id>', 'only this chain')
       .option(
@@ -74,6 +85,7 @@ export function registerVerify(program: Command): void {
     const { anchorDir } = config
     const trust = resolveTrustedKeys(flags, config)
     const { expectedChains, maxCheckpointAgeMs } = resolveExpectations(flags, config)
+    const { witnesses, quorum } = resolveWitnessVerification(flags)
     const handle = await openDatabase(config)
     try {
       await assertLedgerSchema(handle.db)
@@ -104,8 +116,25 @@ export function registerVerify(program: Command): void {
         reports.push(report)
         if (!flags.json) process.stdout.write(`${describe(report)}\n`)
       }
-      const ok = reports.every((r) => r.ok)
-      if (flags.json) process.stdout.write(`${JSON.stringify({ ok, chains: reports }, null, 2)}\n`)
+      let witnessed: ChainWitnessReport[] = []
+      if (witnesses.length > 0) {
+        witnessed = await verifyAgainstWitnesses({
+          db: handle.db,
+          entries: (chain) => ledger.entries(chain),
+          chains: flags.chain !== undefined ? [flags.chain] : known,
+          sizes: heads,
+          trustedKeys: trust.keys,
+          witnesses,
+          quorum,
+        })
+        if (flags.chain !== undefined) witnessed = witnessed.filter((w) => w.chain === flags.chain)
+        if (!flags.json) for (const w of witnessed) process.stdout.write(`${describeWitnessed(w, quorum)}\n`)
+      }
+      const ok = reports.every((r) => r.ok) && witnessed.every((w) => w.failure === null)
+      if (flags.json)
+        process.stdout.write(
+          `${JSON.stringify({ ok, chains: reports, ...(witnesses.length > 0 ? { witnessed } : {}) }, null, 2)}\n`,
+        )
       else if (reports.length === 0) process.stdout.write('ok: no chains\n')
       if (reports.some((r) => r.failure?.kind === 'stale_checkpoint') && !flags.json)
         process.stderr.write(
