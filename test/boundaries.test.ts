@@ -22,7 +22,19 @@ const allowed: Record<string, readonly string[]> = {
   demo: ['shared', 'guard', 'ledger', 'policy', 'entries', 'adapters', 'server', 'app'],
   // The independent witness service: the ledger's pure transparency-log code, nothing of the log's I/O.
   witness: ['shared', 'ledger'],
-  cli: ['shared', 'guard', 'ledger', 'policy', 'entries', 'adapters', 'server', 'demo', 'app', 'replay', 'witness'],
+  cli: [
+    'shared',
+    'guard',
+    'ledger',
+    'policy',
+    'entries',
+    'adapters',
+    'server',
+    'demo',
+    'app',
+    'replay',
+    'witness',
+  ],
   '.': ['shared', 'guard', 'ledger', 'policy', 'entries', 'adapters', 'server', 'app', 'replay'],
 }
 

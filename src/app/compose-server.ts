@@ -2,9 +2,9 @@ import { sql } from 'kysely'
 import type { Guard } from '../guard/index.js'
 import {
   createLedgerQueries,
+  MerkleTreeReader,
   overviewReport,
   rolloutReport,
-  MerkleTreeReader,
   type VerifyChainOptions,
   verifiableChains,
 } from '../ledger/index.js'

@@ -153,6 +153,8 @@ function bundleLink(sha256) {
     },
   })
   return h('span', {}, shortHash(sha256), ' ', button, failed)
+}
+
 /** What the shadow (candidate) bundle would have decided: recorded, never enforced. */
 function shadowSection(shadow) {
   return h(
