@@ -40,6 +40,13 @@ export {
 // Runtime adapters.
 export { wrapTool } from './adapters/generic/index.js'
 export {
+  type ConflictReport,
+  createSessionGuard,
+  type SessionGuard,
+  SessionGuardError,
+  type SessionGuardOptions,
+} from './adapters/managed-agents/index.js'
+export {
   createMcpGateway,
   HIDDEN_TOOL_RULE,
   type McpGateway,
@@ -52,13 +59,6 @@ export {
   type ToolVisibility,
   upstreamEnvironment,
 } from './adapters/mcp/index.js'
-export {
-  type ConflictReport,
-  createSessionGuard,
-  type SessionGuard,
-  SessionGuardError,
-  type SessionGuardOptions,
-} from './adapters/managed-agents/index.js'
 export {
   type AgentsRunState,
   type AgentToolMeta,
