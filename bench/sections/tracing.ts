@@ -99,7 +99,7 @@ export async function benchTracing(
 
 /** The section's lines in the report. */
 export function renderTracing(results: readonly TracingResult[]): string[] {
-  const lines = ['', '7. OpenTelemetry cost per guarded call (issue 14), concurrency 1, interleaved']
+  const lines = ['', '9. OpenTelemetry cost per guarded call (issue 14), concurrency 1, interleaved']
   for (const t of results) {
     lines.push(
       `   ${t.backend}: p50 / p99 µs  off ${fmt(t.off.p50Us)} / ${fmt(t.off.p99Us)}  |  API, no provider ${fmt(t.noProvider.p50Us)} / ${fmt(t.noProvider.p99Us)}  |  SDK provider ${fmt(t.sdk.p50Us)} / ${fmt(t.sdk.p99Us)}`,
