@@ -36,7 +36,7 @@ export function renderMcp(results: readonly McpResult[]): string[] {
     cells.map((c, i) => (i === 0 ? c.padEnd(w[i] ?? 0) : c.padStart(w[i] ?? 0))).join('  ')
   const lines = [
     '',
-    '7. MCP gateway: tools/call direct to a stdio upstream vs through arbiter mcp (durable decision first)',
+    '8. MCP gateway: tools/call direct to a stdio upstream vs through arbiter mcp (durable decision first)',
     row([
       'backend',
       'c',

@@ -109,7 +109,7 @@ export function renderShadow(r: ShadowBenchResult): string[] {
     `   ${label.padEnd(40)}${f(s.p50Us)}${f(s.p99Us)}${String(s.samples).padStart(9)}`
   return [
     '',
-    `7. Shadow rollout cost: live bundle alone vs live + shadow bundle (${r.backend} for decide)`,
+    `10. Shadow rollout cost: live bundle alone vs live + shadow bundle (${r.backend} for decide)`,
     `   ${''.padEnd(40)}${'p50 µs'.padStart(10)}${'p99 µs'.padStart(10)}${'samples'.padStart(9)}`,
     line('evaluate, live only (baseline)', r.evaluation.live),
     line('evaluate, live + shadow concurrently', r.evaluation.withShadow),
