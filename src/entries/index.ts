@@ -56,7 +56,6 @@ export {
   thisProcess,
   toPolicyLoadedBody,
 } from './policy-loaded.js'
-export { type ShadowBody, shadowBodySchema } from './shadow.js'
 export {
   decisionIdOf,
   type EntryLike,
@@ -77,3 +76,4 @@ export {
   runtimeEventKindSchema,
   toAnswerRejectedBody,
 } from './runtime-event.js'
+export { type ShadowBody, shadowBodySchema } from './shadow.js'

@@ -15,8 +15,8 @@ export {
   DEFAULT_POLICIES_DIR,
   SAMPLE_BUNDLE_PATH,
 } from './bundle-builder.js'
-export { type CandidatePolicyEngine, loadCandidatePolicyEngine } from './candidate-engine.js'
 export { type BundleContents, MAX_BUNDLE_BYTES, parseBundle, readBundle } from './bundle-loader.js'
+export { type CandidatePolicyEngine, loadCandidatePolicyEngine } from './candidate-engine.js'
 export {
   type LoadPolicyEngineOptions,
   loadPolicyEngine,
