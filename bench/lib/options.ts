@@ -1,6 +1,14 @@
 import { resolve } from 'node:path'
 
-export const SECTIONS = ['decision', 'guard', 'append', 'verify', 'multiprocess', 'sidecar'] as const
+export const SECTIONS = [
+  'decision',
+  'guard',
+  'append',
+  'merkle',
+  'verify',
+  'multiprocess',
+  'sidecar',
+] as const
 export type Section = (typeof SECTIONS)[number]
 export type BackendName = 'postgres' | 'pglite'
 

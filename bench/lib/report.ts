@@ -2,6 +2,7 @@ import type { AppendResult } from '../sections/append.js'
 import type { DecisionResult } from '../sections/decision.js'
 import type { GuardResult } from '../sections/guard.js'
 import type { HostileResult } from '../sections/hostile.js'
+import type { MerkleResult } from '../sections/merkle.js'
 import type { MultiProcessResult } from '../sections/multi-process.js'
 import type { SidecarResult } from '../sections/sidecar.js'
 import type { VerifyResult } from '../sections/verify.js'
@@ -18,6 +19,7 @@ export interface BenchResults {
   hostile?: HostileResult
   guard: GuardResult[]
   append: AppendResult[]
+  merkle?: MerkleResult[]
   verify: VerifyResult[]
   multiProcess?: MultiProcessResult
   sidecar?: SidecarResult
