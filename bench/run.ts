@@ -14,6 +14,7 @@ import { benchDecision } from './sections/decision.js'
 import { benchGuard } from './sections/guard.js'
 import { benchHostile } from './sections/hostile.js'
 import { benchMcp } from './sections/mcp.js'
+import { benchMerkle } from './sections/merkle.js'
 import { benchMultiProcess } from './sections/multi-process.js'
 import { benchReplay } from './sections/replay.js'
 import { benchShadow } from './sections/shadow.js'
@@ -130,7 +131,7 @@ async function main(): Promise<void> {
       })
     // One database per backend for guard, append and verify (a fresh PGlite costs seconds to create);
     // each writes its own chains, and the verifier reads only its own.
-    const perBackend = ['guard', 'append', 'verify', 'tracing'] as const
+    const perBackend = ['guard', 'append', 'merkle', 'verify', 'tracing'] as const
     for (const kind of options.backends) {
       if (!perBackend.some((name) => options.sections.has(name))) break
       const { location, dispose } = await freshLocation(options, kind, 'run')
@@ -161,6 +162,18 @@ async function main(): Promise<void> {
           if (options.sections.has('append'))
             await section('append', kind, async () => {
               results.append.push(await benchAppend(options, store))
+            })
+          if (options.sections.has('merkle'))
+            await section('merkle', kind, async () => {
+              const r = await benchMerkle(options, store)
+              results.merkle = [...(results.merkle ?? []), r]
+              for (const p of r.points)
+                log(
+                  `merkle (${kind}) c=${p.concurrency}: ${Math.round(p.withTree.opsPerSec)}/s with tree, ${Math.round(p.withoutTree.opsPerSec)}/s without (${p.ratio})`,
+                )
+              log(
+                `merkle (${kind}) proofs on ${r.proofTreeSize} entries: inclusion p50 ${r.inclusionP50Us} µs, consistency p50 ${r.consistencyP50Us} µs`,
+              )
             })
           if (options.sections.has('verify'))
             await section('verify', kind, async () => {

@@ -4,6 +4,7 @@ export const SECTIONS = [
   'decision',
   'guard',
   'append',
+  'merkle',
   'verify',
   'multiprocess',
   'sidecar',

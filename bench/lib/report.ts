@@ -3,6 +3,7 @@ import type { DecisionResult } from '../sections/decision.js'
 import type { GuardResult } from '../sections/guard.js'
 import type { HostileResult } from '../sections/hostile.js'
 import type { McpResult } from '../sections/mcp.js'
+import type { MerkleResult } from '../sections/merkle.js'
 import type { MultiProcessResult } from '../sections/multi-process.js'
 import type { ReplayResult } from '../sections/replay.js'
 import { renderShadow, type ShadowBenchResult } from '../sections/shadow.js'
@@ -23,6 +24,7 @@ export interface BenchResults {
   hostile?: HostileResult
   guard: GuardResult[]
   append: AppendResult[]
+  merkle?: MerkleResult[]
   verify: VerifyResult[]
   multiProcess?: MultiProcessResult
   sidecar?: SidecarResult
