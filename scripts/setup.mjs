@@ -40,6 +40,12 @@ if (forTests) {
   }
 }
 if (forTests) {
+  // The MCP conformance suite needs Node 22: both pinned in their own directory, never on the project's PATH.
+  const conformance = join(root, 'tools', 'mcp-conformance')
+  if (newer(join(conformance, 'package-lock.json'), join(conformance, 'node_modules', '.package-lock.json'))) {
+    step('installing tools/mcp-conformance (MCP conformance suite, Node 22 from npm)')
+    run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: conformance })
+  }
   // The third-party transparency-log checker the interop test drives (pinned Go modules, like tools/opa).
   step('building tools/interop (Go sumdb/note, sumdb/tlog, transparency-dev/merkle)')
   run('go', ['build', '-o', join('bin', 'tlog-interop'), '.'], {
