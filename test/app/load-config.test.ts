@@ -56,7 +56,9 @@ describe('loadConfig', () => {
         redactionKey: 'env-redaction-key-0123',
         anchorDir: '/env/anchors',
         checkpoint: { everyEntries: 10, everyMs: 0 },
-        witnesses: [{ url: 'http://w1.example:7380', key: expect.objectContaining({ vkey: witnessKey.vkey }) }],
+        witnesses: [
+          { url: 'http://w1.example:7380', key: expect.objectContaining({ vkey: witnessKey.vkey }) },
+        ],
         deployment: 'arbiter.example.com',
         logLevel: 'debug',
         admission: { maxDepth: 40, maxNodes: 20_000 },
