@@ -42,7 +42,9 @@ if (forTests) {
 if (forTests) {
   // The MCP conformance suite needs Node 22: both pinned in their own directory, never on the project's PATH.
   const conformance = join(root, 'tools', 'mcp-conformance')
-  if (newer(join(conformance, 'package-lock.json'), join(conformance, 'node_modules', '.package-lock.json'))) {
+  if (
+    newer(join(conformance, 'package-lock.json'), join(conformance, 'node_modules', '.package-lock.json'))
+  ) {
     step('installing tools/mcp-conformance (MCP conformance suite, Node 22 from npm)')
     run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: conformance })
   }

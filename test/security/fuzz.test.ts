@@ -51,7 +51,7 @@ function encodeLoose(text: string): string {
   try {
     return encodeURIComponent(text)
   } catch {
-    return encodeURIComponent(text.replace(/[\ud800-\udfff]/g, '')) + '%ED%B0%80'
+    return `${encodeURIComponent(text.replace(/[\ud800-\udfff]/g, ''))}%ED%B0%80`
   }
 }
 
