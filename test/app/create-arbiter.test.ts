@@ -176,6 +176,7 @@ describe('createArbiter with the default logger', () => {
     const report = JSON.parse(run.stdout) as {
       chains: { chain: string; entries: number; checkpoints: number }[]
     }
-    expect(report.chains).toEqual([expect.objectContaining({ chain: 'default', entries: 2, checkpoints: 1 })])
+    // policy_loaded (the bundle put in force), the decision, the outcome.
+    expect(report.chains).toEqual([expect.objectContaining({ chain: 'default', entries: 3, checkpoints: 1 })])
   })
 })

@@ -6,6 +6,8 @@ const GUARDS: ReadonlyArray<readonly [string, string]> = [
   ['ledger_entries', 'ledger_entries_no_truncate'],
   ['ledger_checkpoints', 'ledger_checkpoints_no_update_delete'],
   ['ledger_checkpoints', 'ledger_checkpoints_no_truncate'],
+  ['ledger_merkle', 'ledger_merkle_no_update_delete'],
+  ['ledger_merkle', 'ledger_merkle_no_truncate'],
 ]
 
 /**

@@ -130,13 +130,21 @@ describe.each(backendFactories)('witnessed ledger on %s', (_name, createBackend)
       await sql`delete from ledger_entries where chain = 'truncated' and seq > 12`.execute(trx)
       await sql`delete from ledger_checkpoints where chain = 'truncated' and seq > 12`.execute(trx)
       await sql`delete from ledger_cosignatures where chain = 'truncated' and tree_size > 12`.execute(trx)
+      // The stored Merkle tree goes too (it is rebuilt from the entries that are left).
+      await sql`delete from ledger_merkle where chain = 'truncated'`.execute(trx)
       await sql`update ledger_heads set seq = 12, hash = ${entries.truncated![11]!.hash} where chain = 'truncated'`.execute(
         trx,
       )
     })
     // Delete a chain and every trace of it.
     await asInsider(db, async (trx) => {
-      for (const table of ['ledger_entries', 'ledger_checkpoints', 'ledger_heads', 'ledger_cosignatures'])
+      for (const table of [
+        'ledger_entries',
+        'ledger_checkpoints',
+        'ledger_heads',
+        'ledger_cosignatures',
+        'ledger_merkle',
+      ])
         await sql`delete from ${sql.table(table)} where chain = 'deleted'`.execute(trx)
     })
     // Rewrite entry 5, re-hash 5-20, re-sign both checkpoints with the operator's own key, drop cosignatures.
@@ -156,6 +164,7 @@ describe.each(backendFactories)('witnessed ledger on %s', (_name, createBackend)
         await trx.insertInto('ledger_checkpoints').values(cp).execute()
       }
       await sql`delete from ledger_cosignatures where chain = 'rehashed'`.execute(trx)
+      await sql`delete from ledger_merkle where chain = 'rehashed'`.execute(trx)
     })
     // What the insider would now ask the witness to cosign: the rewritten tree and the cut one.
     const reader = createLedger(db)
