@@ -19,9 +19,7 @@ async function tinyBundle(dir: string, visible?: string): Promise<ReloadablePoli
   const rego = [
     'package arbiter',
     'decision := {"action": "allow", "reasons": []}',
-    ...(visible
-      ? ['# METADATA', '# title: arbiter/visible', '# entrypoint: true', `visible := ${visible}`]
-      : []),
+    ...(visible ? [`# METADATA\n# title: arbiter/visible\n# entrypoint: true\nvisible := ${visible}`] : []),
   ].join('\n\n')
   writeFileSync(join(dir, 'arbiter.rego'), `${rego}\n`)
   const built = await buildBundle({
