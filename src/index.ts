@@ -55,6 +55,7 @@ export {
   type McpGatewayOptions,
   type McpGatewaySession,
   type McpPrincipal,
+  type McpSessionEnd,
   stdioUpstream,
   type ToolVisibility,
   upstreamEnvironment,

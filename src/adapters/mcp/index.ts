@@ -2,7 +2,13 @@
 // server, with every `tools/call` decided and recorded by the guard in between.
 export { McpGatewayError, type McpGatewayErrorCode } from './errors.js'
 export { createMcpGateway } from './gateway.js'
-export type { McpGateway, McpGatewayOptions, McpGatewaySession, McpPrincipal } from './mcp.types.js'
+export type {
+  McpGateway,
+  McpGatewayOptions,
+  McpGatewaySession,
+  McpPrincipal,
+  McpSessionEnd,
+} from './mcp.types.js'
 export type { RelayExtra } from './passthrough.js'
 export { stdioUpstream, upstreamEnvironment } from './stdio-upstream.js'
 export { deniedText, HIDDEN_TOOL_RULE } from './tool-gate.js'

@@ -230,6 +230,7 @@ describe.skipIf(!postgresEnabled)('arbiter mcp in front of server-everything (po
     const decisionId = decisionIn(error?.message)
     // The gateway ends with its upstream: no process is left behind.
     await eventually(() => !isRunning(second.pid), 60_000, 'the gateway to exit')
+    expect(second.stderr()).toContain('arbiter: upstream MCP server everything exited')
     const unknown = await runCliCaptured('outcomes', '--unknown', '--database-url', backend.databaseUrl!)
     expect(unknown.code).toBe(0)
     expect(unknown.stdout).toContain(decisionId)
