@@ -62,6 +62,7 @@ export {
   type McpHttpGateway,
   type McpHttpGatewayOptions,
   type McpPrincipal,
+  type McpSessionEnd,
   type McpSessionHandle,
   type McpSessionIdentity,
   type McpSessionOpener,

@@ -7,7 +7,13 @@ import {
 } from '@modelcontextprotocol/sdk/types.js'
 import { describeError, randomIds, silentLogger } from '../../shared/index.js'
 import { McpGatewayError } from './errors.js'
-import type { McpGateway, McpGatewayOptions, McpGatewaySession, McpPrincipal } from './mcp.types.js'
+import type {
+  McpGateway,
+  McpGatewayOptions,
+  McpGatewaySession,
+  McpPrincipal,
+  McpSessionEnd,
+} from './mcp.types.js'
 import { forwardNotification, forwardRequest, type RelayExtra } from './passthrough.js'
 import { ProgressRoutes } from './progress-routes.js'
 import { RelayEndpoint } from './relay-endpoint.js'
@@ -71,12 +77,12 @@ export function createMcpGateway(options: McpGatewayOptions): McpGateway {
       const inFlight = new Map<string | number, Promise<unknown>>()
       const newestInFlight = () => [...inFlight.keys()].at(-1)
 
-      let resolveClosed = () => {}
-      const closed = new Promise<void>((resolve) => {
+      let resolveClosed = (_end: McpSessionEnd) => {}
+      const closed = new Promise<McpSessionEnd>((resolve) => {
         resolveClosed = resolve
       })
       let closing: Promise<void> | undefined
-      const close = (): Promise<void> => {
+      const close = (endedBy: McpSessionEnd = 'closed'): Promise<void> => {
         closing ??= (async () => {
           // Calls in flight answer first (an upstream that died mid-call is an error the client sees).
           await Promise.race([
@@ -85,7 +91,7 @@ export function createMcpGateway(options: McpGatewayOptions): McpGateway {
           ])
           await downstream.close().catch(() => {})
           await upstream.close().catch(() => {})
-          resolveClosed()
+          resolveClosed(endedBy)
         })()
         return closing
       }
@@ -105,10 +111,10 @@ export function createMcpGateway(options: McpGatewayOptions): McpGateway {
         upstreamClosed = true
         if (closing) return
         logger.warn({ server: options.serverName }, 'upstream MCP server closed; ending the session')
-        void close()
+        void close('upstream')
       }
       upstream.onerror = (error) => logger.debug({ err: describeError(error) }, 'upstream transport error')
-      downstream.onclose = () => void close()
+      downstream.onclose = () => void close('client')
       downstream.onerror = (error) => logger.debug({ err: describeError(error) }, 'client transport error')
 
       // Progress of requests relayed upstream (back to the client), and downstream (back to the upstream).
@@ -202,7 +208,7 @@ export function createMcpGateway(options: McpGatewayOptions): McpGateway {
           { cause: error },
         )
       }
-      return { connectionId, closed, close }
+      return { connectionId, closed, close: () => close() }
     },
   }
 }

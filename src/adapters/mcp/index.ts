@@ -18,7 +18,13 @@ export {
   type McpSessionIdentity,
   type McpSessionOpener,
 } from './http/index.js'
-export type { McpGateway, McpGatewayOptions, McpGatewaySession, McpPrincipal } from './mcp.types.js'
+export type {
+  McpGateway,
+  McpGatewayOptions,
+  McpGatewaySession,
+  McpPrincipal,
+  McpSessionEnd,
+} from './mcp.types.js'
 export type { RelayExtra } from './passthrough.js'
 export { stdioUpstream, upstreamEnvironment } from './stdio-upstream.js'
 export { deniedText, HIDDEN_TOOL_RULE } from './tool-gate.js'

@@ -43,12 +43,15 @@ export interface McpGatewayOptions {
   readonly logger?: Logger
 }
 
+/** Why a session ended: the client went away, the upstream closed first, or `close()` was called. */
+export type McpSessionEnd = 'client' | 'upstream' | 'closed'
+
 /** One client connection relayed to its own upstream connection. */
 export interface McpGatewaySession {
   /** Policies see `input.session.id` = the MCP session id when the transport has one, else this. */
   readonly connectionId: string
-  /** Resolves once both sides are closed (the client went away, the upstream exited, or `close`). */
-  readonly closed: Promise<void>
+  /** Resolves once both sides are closed, with what ended the session. */
+  readonly closed: Promise<McpSessionEnd>
   /** Closes the client side and the upstream (a stdio upstream's process is ended). Idempotent. */
   close(): Promise<void>
 }

@@ -143,8 +143,13 @@ export function registerMcp(program: Command): void {
       process.stdin.once('close', stop)
       process.once('SIGINT', stop)
       process.once('SIGTERM', stop)
-      await session.closed
+      const endedBy = await session.closed
       process.stdin.destroy()
+      // The server went away under the client: a supervisor (or the client's log) should see a failure.
+      if (endedBy === 'upstream') {
+        process.stderr.write(`arbiter: upstream MCP server ${flags.serverName} exited\n`)
+        process.exitCode = 1
+      }
     } finally {
       await arbiter.close()
     }

@@ -125,6 +125,11 @@ describe.skipIf(!postgresEnabled)('arbiter mcp in front of server-everything (po
     expect(prompts.map((p) => p.name)).toContain('simple-prompt')
     const prompt = await gateway.client.getPrompt({ name: 'simple-prompt' })
     expect(prompt.messages.length).toBeGreaterThan(0)
+    const completion = await gateway.client.complete({
+      ref: { type: 'ref/prompt', name: 'completable-prompt' },
+      argument: { name: 'department', value: 'Eng' },
+    })
+    expect(completion.completion.values).toContain('Engineering')
     await expect(gateway.client.ping()).resolves.toBeDefined()
     // An upstream error answer is relayed as the upstream gave it (a JSON-RPC error, not a refusal).
     await expect(gateway.client.getPrompt({ name: 'no-such-prompt' })).rejects.toThrow(/no-such-prompt/)
@@ -225,6 +230,7 @@ describe.skipIf(!postgresEnabled)('arbiter mcp in front of server-everything (po
     const decisionId = decisionIn(error?.message)
     // The gateway ends with its upstream: no process is left behind.
     await eventually(() => !isRunning(second.pid), 60_000, 'the gateway to exit')
+    expect(second.stderr()).toContain('arbiter: upstream MCP server everything exited')
     const unknown = await runCliCaptured('outcomes', '--unknown', '--database-url', backend.databaseUrl!)
     expect(unknown.code).toBe(0)
     expect(unknown.stdout).toContain(decisionId)
