@@ -176,6 +176,7 @@ describe('createArbiter with the default logger', () => {
     const report = JSON.parse(run.stdout) as {
       chains: { chain: string; entries: number; checkpoints: number }[]
     }
-    expect(report.chains).toEqual([expect.objectContaining({ chain: 'default', entries: 2, checkpoints: 1 })])
+    // The bundle's policy_loaded entry, the decision and its outcome.
+    expect(report.chains).toEqual([expect.objectContaining({ chain: 'default', entries: 3, checkpoints: 1 })])
   })
 })
