@@ -176,7 +176,7 @@ describe('createArbiter with the default logger', () => {
     const report = JSON.parse(run.stdout) as {
       chains: { chain: string; entries: number; checkpoints: number }[]
     }
-    // policy_loaded (the bundle put in force), the decision, the outcome.
+    // The bundle's policy_loaded entry, the decision and its outcome.
     expect(report.chains).toEqual([expect.objectContaining({ chain: 'default', entries: 3, checkpoints: 1 })])
   })
 })

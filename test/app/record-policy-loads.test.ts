@@ -24,10 +24,10 @@ describe.each(backendFactories)('recording policy loads on %s', (name, createBac
   beforeAll(async () => {
     backend = await createBackend()
     store = await openStore(backend)
-  })
+  }, 300_000) // a fresh PGlite on a busy shared machine can take minutes to create and migrate
   afterAll(async () => {
-    await store.close()
-    await backend.dispose()
+    await store?.close()
+    await backend?.dispose()
   })
 
   const engineOn = (chain: string, bundlePath: string, ledger = store.ledger) =>
