@@ -40,7 +40,7 @@ export type McpHttpAuthorizer = (credentials: McpHttpCredentials) => Promise<Mcp
 export interface McpSessionHandle {
   close(): Promise<void>
   /** Resolves when the session ended on its own (e.g. its upstream exited); the HTTP session goes too. */
-  readonly closed?: Promise<void>
+  readonly closed?: Promise<unknown>
 }
 
 /**
