@@ -54,6 +54,8 @@ export async function benchMerkle(options: BenchOptions, store: BenchStore): Pro
   } finally {
     await plain.close()
   }
+  for (const p of points) console.log('EXP', p.concurrency, Math.round(p.withTree.opsPerSec), Math.round(p.withoutTree.opsPerSec), p.ratio)
+  if (process.env.EXP_ONLY) process.exit(0)
   const reader = new MerkleTreeReader(store.db)
   const chain = `bench-merkle-c${options.concurrencies[options.concurrencies.length - 1]}`
   const size = await reader.size(chain)

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto'
 import { type Kysely, sql } from 'kysely'
-import { linkEntry } from './chain.js'
+import { entryCanonicalText } from './chain.js'
 import { GENESIS_PREV, type LedgerEntry } from './ledger.types.js'
 import { growTree, insertNodesSql, loadFrontier } from './merkle-store.js'
 import type { LedgerDatabase } from './schema.js'
@@ -18,21 +19,27 @@ export interface HeadState {
   readonly hash: string
 }
 
-/** The tree leaves of linked entries (null when the store does not keep a tree). */
-function leavesOf(entries: readonly LedgerEntry[], items: readonly BatchItem[]) {
-  return entries.map((entry, i) => ({ entry, bodyText: items[i]!.bodyText }))
+/** Linked entries with their leaf bytes (the canonical text each `hash` is the SHA-256 of). */
+interface Linked {
+  readonly entries: LedgerEntry[]
+  readonly leaves: Buffer[]
 }
 
 /** Links `items` after `head`: seq head+1…, each `prev` the hash before it, all with timestamp `ts`. */
-function link(chain: string, items: readonly BatchItem[], head: HeadState, ts: string): LedgerEntry[] {
+function link(chain: string, items: readonly BatchItem[], head: HeadState, ts: string): Linked {
   let seq = head.seq
   let prev = head.hash
-  return items.map((item) => {
+  const leaves: Buffer[] = []
+  const entries = items.map((item) => {
     seq += 1
-    const entry = linkEntry({ chain, seq, ts, type: item.type, body: item.body, prev }, item.bodyText)
-    prev = entry.hash
-    return entry
+    const unhashed = { v: 1 as const, chain, seq, ts, type: item.type, body: item.body, prev }
+    // One canonical text per entry serves both its hash and its Merkle leaf.
+    const leaf = Buffer.from(entryCanonicalText(unhashed, item.bodyText), 'utf8')
+    leaves.push(leaf)
+    prev = createHash('sha256').update(leaf).digest('hex')
+    return { ...unhashed, hash: prev }
   })
+  return { entries, leaves }
 }
 
 /**
@@ -64,7 +71,7 @@ export function commitLocked(
       .forUpdate()
       .executeTakeFirstOrThrow()
     const found = { seq: Number(row.seq), hash: row.hash }
-    const entries = link(chain, items, found, ts)
+    const { entries, leaves } = link(chain, items, found, ts)
     // The tree grows in the same transaction: from the cached frontier when it is at this head, else
     // from the stored tree (backfilled from the entries when it lags).
     let tree: MerkleFrontier | null = null
@@ -73,9 +80,9 @@ export function commitLocked(
         options.tree && options.tree.size === found.seq
           ? options.tree
           : await loadFrontier(trx, chain, found.seq)
-      const grown = growTree(start, leavesOf(entries, items))
+      const grown = growTree(start, leaves)
       tree = grown.frontier
-      await insertNodesSql(chain, grown.nodes).execute(trx)
+      if (grown.nodes.length > 0) await insertNodesSql(chain, grown.nodes).execute(trx)
     }
     await trx
       .insertInto('ledger_entries')
@@ -120,13 +127,15 @@ export async function commitOnHead(
   ts: string,
   tree: MerkleFrontier | null,
 ): Promise<{ entries: LedgerEntry[]; tree: MerkleFrontier | null } | null> {
-  const entries = link(chain, items, head, ts)
-  const grown = tree ? growTree(tree, leavesOf(entries, items)) : null
-  // The tree nodes are inserted by the same statement, under the same head condition.
-  const nodes = grown
+  const { entries, leaves } = link(chain, items, head, ts)
+  const grown = tree ? growTree(tree, leaves) : null
+  // The tree nodes (most batches of one complete none) are inserted by the same statement, under the
+  // same head condition.
+  const withNodes = grown !== null && grown.nodes.length > 0
+  const nodes = withNodes
     ? sql`, tree as (${insertNodesSql(chain, grown.nodes, sql`exists (select 1 from head)`)} returning 1)`
     : sql``
-  const nodeCount = grown ? sql` and (select count(*) from tree) = ${grown.nodes.length}` : sql``
+  const nodeCount = withNodes ? sql` and (select count(*) from tree) = ${grown.nodes.length}` : sql``
   const last = entries[entries.length - 1]!
   const rows = entries.map(
     (e, i) => sql`(${String(e.seq)}, ${e.ts}, ${e.type}, ${items[i]!.bodyText}, ${e.prev}, ${e.hash})`,

@@ -2,13 +2,19 @@ import type { Kysely } from 'kysely'
 import { sql } from 'kysely'
 import { assertChainId, entryCanonicalText } from './chain.js'
 import { LedgerError } from './errors.js'
-import { KyselyHashSource, loadFrontier, storedTreeSize } from './merkle-store.js'
+import { treeReaches } from './merkle-layout.js'
+import { TreeSnapshot } from './merkle-snapshot.js'
+import { loadFrontier } from './merkle-store.js'
 import { parseStoredRow } from './row.js'
 import type { LedgerDatabase } from './schema.js'
 import {
+  consistencyPlan,
   encodeEntryBundle,
+  inclusionPlan,
+  type NodeId,
   proveConsistency,
   proveInclusion,
+  rootNodes,
   TILE_WIDTH,
   type TileRef,
   TlogError,
@@ -63,23 +69,37 @@ export class MerkleTreeReader {
    */
   async size(chain: string): Promise<number> {
     assertChainId(chain)
-    const head = await this.db
-      .selectFrom('ledger_heads')
-      .select('seq')
-      .where('chain', '=', chain)
-      .executeTakeFirst()
-    const seq = head ? Number(head.seq) : 0
-    if (seq === 0) throw new LedgerError('LEDGER_CHAIN_NOT_FOUND', `chain ${chain} has no entries`)
-    if ((await storedTreeSize(this.db, chain)) < seq) return syncTree(this.db, chain)
-    return seq
+    const snap = await TreeSnapshot.read(this.db, chain, [])
+    if (snap.head === 0) throw new LedgerError('LEDGER_CHAIN_NOT_FOUND', `chain ${chain} has no entries`)
+    return treeReaches(snap.covered, snap.head) ? snap.head : syncTree(this.db, chain)
   }
 
-  private async checkSize(chain: string, size: number | undefined): Promise<number> {
+  /**
+   * One read of everything `nodesAt(n)` needs, n being `size` or (one more round trip) the chain's
+   * size. A proof against a given size is one round trip.
+   */
+  private async snapshot(
+    chain: string,
+    size: number | undefined,
+    nodesAt: (n: number) => NodeId[],
+  ): Promise<{ n: number; snap: TreeSnapshot }> {
+    assertChainId(chain)
+    const n = size ?? (await this.size(chain))
+    if (!Number.isSafeInteger(n) || n < 1) throw await this.badSize(chain, n)
+    const nodes = nodesAt(n)
+    let snap = await TreeSnapshot.read(this.db, chain, nodes)
+    if (snap.head === 0) throw new LedgerError('LEDGER_CHAIN_NOT_FOUND', `chain ${chain} has no entries`)
+    if (n > snap.head) throw await this.badSize(chain, n)
+    if (!treeReaches(snap.covered, n)) {
+      await syncTree(this.db, chain)
+      snap = await TreeSnapshot.read(this.db, chain, nodes)
+    }
+    return { n, snap }
+  }
+
+  private async badSize(chain: string, n: number): Promise<TlogError> {
     const current = await this.size(chain)
-    const n = size ?? current
-    if (!Number.isSafeInteger(n) || n < 1 || n > current)
-      throw new TlogError('TLOG_RANGE_INVALID', `tree size must be 1-${current} for chain ${chain}, got ${n}`)
-    return n
+    return new TlogError('TLOG_RANGE_INVALID', `tree size must be 1-${current} for chain ${chain}, got ${n}`)
   }
 
   /**
@@ -88,55 +108,55 @@ export class MerkleTreeReader {
    * @throws {TlogError} TLOG_RANGE_INVALID
    */
   async root(chain: string, size?: number): Promise<{ size: number; root: Buffer }> {
-    const n = await this.checkSize(chain, size)
-    return { size: n, root: await treeRoot(new KyselyHashSource(this.db, chain), n) }
+    const { n, snap } = await this.snapshot(chain, size, rootNodes)
+    return { size: n, root: await treeRoot(snap, n) }
   }
 
   /**
-   * Inclusion proof of entry `seq` in the tree of `size` entries (default: the whole chain).
+   * Inclusion proof of entry `seq` in the tree of `size` entries (default: the whole chain): one
+   * database round trip when `size` is given.
    *
    * @throws {TlogError} TLOG_RANGE_INVALID, TLOG_PROOF_INVALID (the stored tree is corrupt)
    */
   async inclusion(chain: string, seq: number, size?: number): Promise<InclusionProof> {
-    const n = await this.checkSize(chain, size)
-    if (!Number.isSafeInteger(seq) || seq < 1 || seq > n)
-      throw new TlogError('TLOG_RANGE_INVALID', `seq must be 1-${n} for a tree of size ${n}, got ${seq}`)
-    const source = new KyselyHashSource(this.db, chain)
-    const [leaf] = await source.readHashes([{ level: 0, index: seq - 1 }])
-    const entry = await this.db
-      .selectFrom('ledger_entries')
-      .select('hash')
-      .where('chain', '=', chain)
-      .where('seq', '=', String(seq))
-      .executeTakeFirstOrThrow()
-    const [proof, root] = await Promise.all([proveInclusion(source, seq - 1, n), treeRoot(source, n)])
-    verifyInclusion(seq - 1, n, leaf!, proof, root)
+    const leafNode = { level: 0, index: seq - 1 }
+    const { n, snap } = await this.snapshot(chain, size, (n) => {
+      if (!Number.isSafeInteger(seq) || seq < 1 || seq > n)
+        throw new TlogError('TLOG_RANGE_INVALID', `seq must be 1-${n} for a tree of size ${n}, got ${seq}`)
+      return [leafNode, ...inclusionPlan(seq - 1, n).flat(), ...rootNodes(n)]
+    })
+    const leaf = snap.hash(leafNode)
+    const entry = snap.entry(seq)!
+    const [proof, root] = await Promise.all([proveInclusion(snap, seq - 1, n), treeRoot(snap, n)])
+    verifyInclusion(seq - 1, n, leaf, proof, root)
     return {
       chain,
       seq,
       leaf_index: seq - 1,
       tree_size: n,
       entry_hash: entry.hash,
-      leaf_hash: hex(leaf!),
+      leaf_hash: hex(leaf),
       root_hash: hex(root),
       proof: proof.map(hex),
     }
   }
 
   /**
-   * Consistency proof from the tree of `from` entries to the tree of `to` (default: the whole chain).
+   * Consistency proof from the tree of `from` entries to the tree of `to` (default: the whole chain):
+   * one database round trip when `to` is given.
    *
    * @throws {TlogError} TLOG_RANGE_INVALID, TLOG_PROOF_INVALID (the stored tree is corrupt)
    */
   async consistency(chain: string, from: number, to?: number): Promise<ConsistencyProof> {
-    const n = await this.checkSize(chain, to)
-    if (!Number.isSafeInteger(from) || from < 1 || from > n)
-      throw new TlogError('TLOG_RANGE_INVALID', `from must be 1-${n}, got ${from}`)
-    const source = new KyselyHashSource(this.db, chain)
+    const { n, snap } = await this.snapshot(chain, to, (n) => {
+      if (!Number.isSafeInteger(from) || from < 1 || from > n)
+        throw new TlogError('TLOG_RANGE_INVALID', `from must be 1-${n}, got ${from}`)
+      return [...consistencyPlan(from, n).flat(), ...rootNodes(from), ...rootNodes(n)]
+    })
     const [proof, fromRoot, toRoot] = await Promise.all([
-      proveConsistency(source, from, n),
-      treeRoot(source, from),
-      treeRoot(source, n),
+      proveConsistency(snap, from, n),
+      treeRoot(snap, from),
+      treeRoot(snap, n),
     ])
     verifyConsistency(from, n, proof, fromRoot, toRoot)
     return {
@@ -177,7 +197,8 @@ export class MerkleTreeReader {
     const size = await this.size(chain)
     if (!tileFitsTree(ref, size)) return null
     if (ref.kind === 'hash') {
-      const hashes = await new KyselyHashSource(this.db, chain).readHashes(tileNodes(ref))
+      const nodes = tileNodes(ref)
+      const hashes = await (await TreeSnapshot.read(this.db, chain, nodes)).readHashes(nodes)
       return Buffer.concat(hashes)
     }
     const first = ref.index * TILE_WIDTH + 1

@@ -1,8 +1,7 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
-import { sha256Hex } from '../shared/index.js'
-import { entryCanonicalText } from './chain.js'
 import { LedgerError } from './errors.js'
-import type { UnhashedEntry } from './ledger.types.js'
+import { isStoredLevel, treeReaches } from './merkle-layout.js'
+import { entryLeaf, TreeSnapshot } from './merkle-snapshot.js'
 import { parseStoredRow } from './row.js'
 import type { LedgerDatabase } from './schema.js'
 import {
@@ -12,7 +11,6 @@ import {
   type NodeId,
   rootNodes,
   type StoredNode,
-  TlogError,
 } from './tlog/index.js'
 
 // The Merkle tree's storage (table ledger_merkle, migration 0103). Writers call these inside the
@@ -20,25 +18,21 @@ import {
 
 type Db = Kysely<LedgerDatabase>
 
-/** Entries to add to the tree: each with the canonical body text that was hashed. */
-export interface TreeLeaf {
-  readonly entry: UnhashedEntry
-  readonly bodyText: string
-}
-
 /**
- * The nodes `leaves` add after `frontier` (left untouched: the commit may fail) and the grown frontier.
+ * The nodes to store (merkle-layout.ts: even levels from 2) that leaves add after `frontier` (left
+ * untouched: the commit may fail), and the grown frontier. `leaves` are the entries' leaf bytes (their
+ * canonical text, exactly what their `hash` is the SHA-256 of).
  *
  * @internal
  */
 export function growTree(
   frontier: MerkleFrontier,
-  leaves: readonly TreeLeaf[],
+  leaves: readonly Uint8Array[],
 ): { frontier: MerkleFrontier; nodes: StoredNode[] } {
   const grown = new MerkleFrontier(frontier.size, frontier.hashes())
   const nodes: StoredNode[] = []
-  for (const { entry, bodyText } of leaves)
-    nodes.push(...grown.append(leafHash(Buffer.from(entryCanonicalText(entry, bodyText), 'utf8'))))
+  for (const leaf of leaves)
+    for (const node of grown.append(leafHash(leaf))) if (isStoredLevel(node.level)) nodes.push(node)
   return { frontier: grown, nodes }
 }
 
@@ -60,24 +54,8 @@ export function insertNodesSql(
 }
 
 /**
- * Number of leaves stored for a chain (one past the last level-0 node).
- *
- * @internal
- */
-export async function storedTreeSize(db: Db, chain: string): Promise<number> {
-  const row = await db
-    .selectFrom('ledger_merkle')
-    .select('idx')
-    .where('chain', '=', chain)
-    .where('level', '=', 0)
-    .orderBy('idx', 'desc')
-    .limit(1)
-    .executeTakeFirst()
-  return row ? Number(row.idx) + 1 : 0
-}
-
-/**
- * Reads stored node hashes in request order: the {@link HashSource} of proofs and tiles.
+ * Reads node hashes in request order, each computed from the stored tree and entries of one database
+ * snapshot: the {@link HashSource} of proofs and tiles.
  *
  * @throws {TlogError} TLOG_HASH_MISSING when the tree does not reach a requested node.
  * @example
@@ -91,43 +69,32 @@ export class KyselyHashSource implements HashSource {
 
   async readHashes(nodes: readonly NodeId[]): Promise<readonly Uint8Array[]> {
     if (nodes.length === 0) return []
-    const json = JSON.stringify(nodes.map((n, o) => ({ o, l: n.level, i: n.index })))
-    const { rows } = await sql<{ o: number; hash: Uint8Array }>`
-      select t.o, m.hash from json_to_recordset(${json}::json) as t (o int, l smallint, i bigint)
-      join ledger_merkle m on m.chain = ${this.chain} and m.level = t.l and m.idx = t.i`.execute(this.db)
-    const out: Uint8Array[] = new Array(nodes.length)
-    for (const row of rows) out[Number(row.o)] = row.hash
-    nodes.forEach((n, i) => {
-      if (!out[i])
-        throw new TlogError(
-          'TLOG_HASH_MISSING',
-          `chain ${this.chain} stores no Merkle node (level ${n.level}, index ${n.index})`,
-        )
-    })
-    return out
+    return (await TreeSnapshot.read(this.db, this.chain, nodes)).readHashes(nodes)
   }
 }
 
 const BACKFILL_PAGE = 5000
 
 /**
- * The frontier of a chain whose head is at `headSeq`, read from the stored tree; when the tree is
- * behind (a chain written before migration 0103, or by an older version), the missing leaves are
- * read from the entries, checked against their hash, and their nodes stored, a page at a time.
+ * The frontier of a chain whose head is at `headSeq`, read from the stored tree (and the entries after
+ * its last complete group of four); when the tree is behind (a chain written before migration 0103, or
+ * with `merkle: false`), the missing leaves are read from the entries, checked against their hash, and
+ * their nodes stored, a page at a time.
  *
  * @throws {LedgerError} LEDGER_ROW_INVALID when an entry does not match its hash or the tree is
  *   longer than the chain.
  * @internal
  */
 export async function loadFrontier(db: Db, chain: string, headSeq: number): Promise<MerkleFrontier> {
-  const size = await storedTreeSize(db, chain)
-  if (size > headSeq)
+  const probe = await TreeSnapshot.read(db, chain, headSeq > 0 ? rootNodes(headSeq) : [])
+  if (probe.covered > headSeq)
     throw new LedgerError(
       'LEDGER_ROW_INVALID',
-      `chain ${chain}: Merkle tree has ${size} leaves, chain ${headSeq}`,
+      `chain ${chain}: Merkle tree covers ${probe.covered} leaves, chain ${headSeq}`,
     )
-  const edge = size > 0 ? await new KyselyHashSource(db, chain).readHashes(rootNodes(size)) : []
-  let frontier = new MerkleFrontier(size, edge)
+  if (treeReaches(probe.covered, headSeq))
+    return new MerkleFrontier(headSeq, headSeq > 0 ? await probe.readHashes(rootNodes(headSeq)) : [])
+  let frontier = await frontierAt(db, chain, probe.covered)
   while (frontier.size < headSeq) {
     const rows = await db
       .selectFrom('ledger_entries')
@@ -142,27 +109,22 @@ export async function loadFrontier(db: Db, chain: string, headSeq: number): Prom
     if (leaves.length === 0)
       throw new LedgerError('LEDGER_ROW_INVALID', `chain ${chain}: entry ${frontier.size + 1} is missing`)
     const grown = growTree(frontier, leaves)
-    await insertNodesSql(chain, grown.nodes).execute(db)
+    if (grown.nodes.length > 0) await insertNodesSql(chain, grown.nodes).execute(db)
     frontier = grown.frontier
   }
   return frontier
 }
 
-function toLeaf(chain: string, raw: unknown, expected: number): TreeLeaf {
+async function frontierAt(db: Db, chain: string, size: number): Promise<MerkleFrontier> {
+  if (size === 0) return new MerkleFrontier()
+  const edge = rootNodes(size)
+  return new MerkleFrontier(size, await (await TreeSnapshot.read(db, chain, edge)).readHashes(edge))
+}
+
+function toLeaf(chain: string, raw: unknown, expected: number): Buffer {
   // Rows from the database are checked before they become leaves: a tree over a broken chain is refused.
   const row = parseStoredRow(raw)
   if (!row || row.seq !== expected)
     throw new LedgerError('LEDGER_ROW_INVALID', `chain ${chain}: entry ${expected} is missing or malformed`)
-  const entry: UnhashedEntry = {
-    v: 1,
-    chain,
-    seq: row.seq,
-    ts: row.ts,
-    type: row.type,
-    body: {},
-    prev: row.prev,
-  }
-  if (sha256Hex(entryCanonicalText(entry, row.body)) !== row.hash)
-    throw new LedgerError('LEDGER_ROW_INVALID', `chain ${chain}: entry ${row.seq} does not match its hash`)
-  return { entry, bodyText: row.body }
+  return entryLeaf(row)
 }

@@ -123,7 +123,7 @@ describe.each(backendFactories)('the Merkle tree in the store on %s', (_name, cr
   })
 
   it('refuses UPDATE, DELETE and TRUNCATE of tree rows', async () => {
-    await appendMany(handle, 2)
+    await appendMany(handle, 4) // four leaves complete the first stored (level-2) node
     await expect(sql`update ledger_merkle set hash = hash`.execute(handle.db)).rejects.toThrow(/append-only/)
     await expect(sql`delete from ledger_merkle`.execute(handle.db)).rejects.toThrow(/append-only/)
     await expect(sql`truncate ledger_merkle`.execute(handle.db)).rejects.toThrow(/append-only/)
@@ -153,7 +153,7 @@ describe.each(backendFactories)('the Merkle tree in the store on %s', (_name, cr
     expect((await verifyChain(ledger, 'c1')).ok).toBe(true)
     // An insider rewrites one stored tree node (bypassing the triggers as a superuser can).
     await sql`alter table ledger_merkle disable trigger ledger_merkle_no_update_delete`.execute(handle.db)
-    await sql`update ledger_merkle set hash = sha256(hash) where level = 3 and idx = 0`.execute(handle.db)
+    await sql`update ledger_merkle set hash = sha256(hash) where level = 2 and idx = 0`.execute(handle.db)
     const forged = await verifyChain(ledger, 'c1')
     expect(forged.failure).toMatchObject({ kind: 'merkle_mismatch', seq: 9 })
     await sql`alter table ledger_checkpoints disable trigger ledger_checkpoints_no_update_delete`.execute(
