@@ -172,7 +172,7 @@ async function main(): Promise<void> {
                   `merkle (${kind}) c=${p.concurrency}: ${Math.round(p.withTree.opsPerSec)}/s with tree, ${Math.round(p.withoutTree.opsPerSec)}/s without (${p.ratio})`,
                 )
               log(
-                `merkle (${kind}) proofs on ${r.proofTreeSize} entries: inclusion p50 ${r.inclusionP50Us} µs, consistency p50 ${r.consistencyP50Us} µs`,
+                `merkle (${kind}) proofs on ${r.proofTreeSize} entries (generated in ${r.generateSeconds} s): inclusion p50 ${r.inclusionP50Us} µs (p99 ${r.inclusionP99Us}), consistency p50 ${r.consistencyP50Us} µs (p99 ${r.consistencyP99Us}), inclusion at the head's size p50 ${r.inclusionHeadP50Us} µs`,
               )
             })
           if (options.sections.has('verify'))

@@ -1,7 +1,10 @@
 import { type Kysely, sql } from 'kysely'
 import { GENESIS_PREV } from '../../src/ledger/index.js'
-import { canonicalJson } from '../../src/shared/index.js'
-import { hashRow, sampleDecisionBody, type UnhashedRow } from './rows.js'
+import { isStoredLevel } from '../../src/ledger/merkle-layout.js'
+import { insertNodesSql } from '../../src/ledger/merkle-store.js'
+import { leafHash, MerkleFrontier, type StoredNode } from '../../src/ledger/tlog/index.js'
+import { canonicalJson, sha256Hex } from '../../src/shared/index.js'
+import { sampleDecisionBody, type UnhashedRow } from './rows.js'
 
 const BATCH = 5_000
 /** Batches in flight at once: Node hashes the next batch while PostgreSQL inserts earlier ones. */
@@ -11,9 +14,17 @@ const IN_FLIGHT = 3
  * Writes a valid `n`-entry chain straight into `ledger_entries` (and its head), hashing every entry in
  * Node exactly as the v1 format says, in batched `INSERT … SELECT unnest(…)` statements. This is only
  * how the verification fixture is made fast; the verifier then reads it back like any other chain.
+ * With `tree`, the chain's stored Merkle tree (table `ledger_merkle`, the rows the store would have
+ * written) is generated alongside, as the proof benchmark needs.
  */
-// biome-ignore lint/suspicious/noExplicitAny: writes the fixed schema directly, below Arbiter's typed store
-export async function generateChain(db: Kysely<any>, chain: string, n: number): Promise<void> {
+export async function generateChain(
+  // biome-ignore lint/suspicious/noExplicitAny: writes the fixed schema directly, below Arbiter's typed store
+  db: Kysely<any>,
+  chain: string,
+  n: number,
+  options: { tree?: boolean } = {},
+): Promise<void> {
+  const frontier = options.tree ? new MerkleFrontier() : null
   let prev = GENESIS_PREV
   const inFlight = new Set<Promise<unknown>>()
   const base = Date.parse('2026-11-25T00:00:00.000Z')
@@ -24,6 +35,7 @@ export async function generateChain(db: Kysely<any>, chain: string, n: number): 
     const bodies: string[] = []
     const prevs: string[] = []
     const hashes: string[] = []
+    const nodes: StoredNode[] = []
     for (let k = 0; k < count; k++) {
       const seq = start + k
       const row: UnhashedRow = {
@@ -35,7 +47,11 @@ export async function generateChain(db: Kysely<any>, chain: string, n: number): 
         body: sampleDecisionBody(seq),
         prev,
       }
-      const hash = hashRow(row)
+      const text = canonicalJson(row)
+      const hash = sha256Hex(text)
+      if (frontier)
+        for (const node of frontier.append(leafHash(Buffer.from(text, 'utf8'))))
+          if (isStoredLevel(node.level)) nodes.push(node)
       seqs.push(seq)
       tss.push(row.ts)
       // Stored as Arbiter stores it: the canonical text.
@@ -52,6 +68,12 @@ export async function generateChain(db: Kysely<any>, chain: string, n: number): 
       .execute(db)
       .finally(() => inFlight.delete(insert))
     inFlight.add(insert)
+    if (nodes.length > 0) {
+      const tree = insertNodesSql(chain, nodes)
+        .execute(db)
+        .finally(() => inFlight.delete(tree))
+      inFlight.add(tree)
+    }
     if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight)
   }
   await Promise.all(inFlight)

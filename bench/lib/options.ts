@@ -49,6 +49,10 @@ export interface BenchOptions {
   readonly multiProcessSeconds: number
   /** Recorded decisions the replay section replays (`--replay-decisions`; default 1,000,000, quick 20,000). */
   readonly replayDecisions: number
+  /** Entries of the chain the Merkle proofs are served from (`--proof-entries`; 1,000,000, quick 20,000). */
+  readonly proofEntries: number
+  /** The same on PGlite (`--proof-entries-pglite`; 100,000, quick 20,000: writing a million there takes minutes). */
+  readonly proofEntriesPglite: number
   /** PostgreSQL connections the harness gives each store (Arbiter's and the baselines' alike). */
   readonly poolSize: number
 }
@@ -111,6 +115,11 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       : quick
         ? 20_000
         : 1_000_000,
+    proofEntries: positiveInt(value('--proof-entries') ?? (quick ? '20000' : '1000000'), '--proof-entries'),
+    proofEntriesPglite: positiveInt(
+      value('--proof-entries-pglite') ?? (quick ? '20000' : '100000'),
+      '--proof-entries-pglite',
+    ),
     poolSize: positiveInt(value('--pool') ?? '20', '--pool'),
   }
 }

@@ -12,6 +12,7 @@ import { renderTracing, type TracingResult } from '../sections/tracing.js'
 import type { VerifyResult } from '../sections/verify.js'
 import type { MachineInfo } from './machine.js'
 import { mcpTargets, renderMcp } from './report-mcp.js'
+import { merkleTargets } from './report-merkle.js'
 
 /** Everything one run measured; written to bench/results.json. */
 export interface BenchResults {
@@ -158,6 +159,7 @@ export function checkTargets(r: BenchResults): TargetCheck[] {
   )
   check(7, 'replay: peak RSS < 300 MB', rp && `${fmt(rp.peakRssMB, 0)} MB`, rp && rp.peakRssMB < 300)
   out.push(...mcpTargets(r.mcp))
+  out.push(...merkleTargets(r.merkle))
   return out
 }
 
@@ -344,7 +346,7 @@ export function renderTable(r: BenchResults): string {
   }
   if (r.tracing?.length) lines.push(...renderTracing(r.tracing))
   lines.push(...renderMcp(r.mcp))
-  lines.push('', 'Targets (issue 6: items 1 to 5; issue 9: item 6; issue 12: item 7; issue 11: item 8)')
+  lines.push('', 'Targets (issue 6: items 1 to 5; issue 9: item 6; issue 12: item 7; issue 11: item 8; issue 13: item 11)')
   const w = [62, 26, 8]
   for (const t of r.targets) lines.push(row([`${t.item}. ${t.target}`, t.measured, t.status], w))
   for (const e of r.errors)

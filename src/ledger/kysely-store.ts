@@ -1,15 +1,9 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
-import {
-  type Clock,
-  DEFAULT_BODY_LIMITS,
-  type JsonLimits,
-  systemClock,
-  toRfc3339Millis,
-} from '../shared/index.js'
+import { type Clock, DEFAULT_BODY_LIMITS, type JsonLimits, systemClock } from '../shared/index.js'
 import { admitBody, assertChainId, ENTRY_TYPE_PATTERN } from './chain.js'
 import type { Checkpointer } from './checkpointer.js'
-import { commitLocked, commitOnHead, type HeadState } from './commit-batch.js'
-import { LedgerError, toWriteError } from './errors.js'
+import { LedgerError } from './errors.js'
+import { GroupCommitWriter } from './group-commit.js'
 import type {
   AppendRequest,
   ChainHead,
@@ -21,7 +15,7 @@ import type {
 import { KyselyHashSource } from './merkle-store.js'
 import { decodeEntryRow } from './row.js'
 import type { LedgerDatabase } from './schema.js'
-import { type MerkleFrontier, TlogError, treeRoot } from './tlog/index.js'
+import { TlogError, treeRoot } from './tlog/index.js'
 
 export interface KyselyLedgerStoreOptions {
   readonly clock?: Clock
@@ -54,14 +48,6 @@ interface EntrySelectRow {
   readonly [column: string]: unknown
 }
 
-interface Pending {
-  readonly type: string
-  readonly body: Record<string, unknown>
-  readonly bodyText: string
-  resolve(entry: LedgerEntry): void
-  reject(error: unknown): void
-}
-
 const BODY_FIELDS = {
   // Literal expressions, so PostgreSQL matches them to the expression indexes of migration 0001.
   decision_id: sql<string>`body->>'decision_id'`,
@@ -80,16 +66,7 @@ const BODY_FIELDS = {
  * const entry = await ledger.append({ chain: 'default', type: 'decision', body: { decision_id: 'd1' } })
  */
 export class KyselyLedgerStore implements Ledger, VerifiableLedger {
-  private readonly queues = new Map<string, Pending[]>()
-  private readonly running = new Map<string, Promise<void>>()
-  /** Where each chain ended after this process's last commit (the head row exists). */
-  private readonly heads = new Map<string, HeadState>()
-  /** The Merkle frontier of each chain at `heads` (cached so appends need not read the tree). */
-  private readonly trees = new Map<string, MerkleFrontier>()
-  /** Chains another process wrote to since this one's last commit: they take the locking path. */
-  private readonly sharedChains = new Set<string>()
-  private readonly clock: Clock
-  private readonly maxBatch: number
+  private readonly writer: GroupCommitWriter
   private readonly pageSize: number
   private readonly bodyLimits: JsonLimits
   private closed = false
@@ -97,13 +74,20 @@ export class KyselyLedgerStore implements Ledger, VerifiableLedger {
 
   constructor(
     private readonly db: Kysely<LedgerDatabase>,
-    private readonly options: KyselyLedgerStoreOptions = {},
+    options: KyselyLedgerStoreOptions = {},
   ) {
-    this.clock = options.clock ?? systemClock
-    this.maxBatch = options.maxBatch ?? 512
     this.pageSize = options.pageSize ?? 5000
     this.bodyLimits = options.bodyLimits ?? DEFAULT_BODY_LIMITS
     this.checkpointer = options.checkpointer ?? null
+    this.writer = new GroupCommitWriter(db, {
+      clock: options.clock ?? systemClock,
+      maxBatch: options.maxBatch ?? 512,
+      merkle: options.merkle !== false,
+      onCommit: (chain, last, count) => {
+        options.onCommit?.(chain, last, count)
+        this.checkpointer?.noteCommitted(chain, count)
+      },
+    })
     this.checkpointer?.start()
   }
 
@@ -123,96 +107,10 @@ export class KyselyLedgerStore implements Ledger, VerifiableLedger {
         throw new LedgerError('LEDGER_REQUEST_INVALID', `entry type must match ${ENTRY_TYPE_PATTERN.source}`)
       // The stored and returned body is the canonical one (undefined members dropped, toJSON applied).
       const { text: bodyText, body } = admitBody(request.body, this.bodyLimits)
-      return new Promise<LedgerEntry>((resolve, reject) => {
-        const queue = this.queues.get(request.chain) ?? []
-        queue.push({ type: request.type, body, bodyText, resolve, reject })
-        this.queues.set(request.chain, queue)
-        if (!this.running.has(request.chain)) this.startWriter(request.chain)
-      })
+      return this.writer.enqueue(request.chain, { type: request.type, body, bodyText })
     } catch (error) {
       return Promise.reject(error)
     }
-  }
-
-  private startWriter(chain: string): void {
-    const run = (async () => {
-      for (;;) {
-        // Let the event loop take in pending I/O first (requests already received whose appends are
-        // about to be queued): in a server the next batch then carries them instead of leaving them
-        // for one more commit round trip. It costs one loop turn.
-        await new Promise<void>((resolve) => setImmediate(resolve))
-        const queue = this.queues.get(chain)
-        if (!queue || queue.length === 0) break
-        await this.commitIsolated(chain, queue.splice(0, this.maxBatch))
-      }
-      this.queues.delete(chain)
-      this.running.delete(chain)
-    })()
-    this.running.set(chain, run)
-  }
-
-  /**
-   * Commits `batch` in one transaction; when the database refuses it for what one entry holds (a
-   * duplicate link, a value it cannot store), splits the batch and commits the halves in order, so
-   * only the offending entries fail and the innocent ones commit. An outage fails the whole batch.
-   */
-  private async commitIsolated(chain: string, batch: Pending[]): Promise<void> {
-    try {
-      const entries = await this.commitBatch(chain, batch)
-      for (const [i, pending] of batch.entries()) pending.resolve(entries[i]!)
-      this.options.onCommit?.(chain, entries[entries.length - 1]!, entries.length)
-      this.checkpointer?.noteCommitted(chain, entries.length)
-    } catch (error) {
-      this.heads.delete(chain)
-      this.trees.delete(chain)
-      const failure = toWriteError(error, `append of ${batch.length} entries to chain ${chain}`)
-      if (batch.length === 1 || failure.code === 'LEDGER_UNAVAILABLE') {
-        const own =
-          batch.length === 1
-            ? toWriteError(error, `append of a ${batch[0]!.type} entry to chain ${chain}`)
-            : failure
-        for (const pending of batch) pending.reject(own)
-        return
-      }
-      const half = Math.ceil(batch.length / 2)
-      await this.commitIsolated(chain, batch.slice(0, half))
-      await this.commitIsolated(chain, batch.slice(half))
-    }
-  }
-
-  /**
-   * Commits one batch. A writer that knows where its chain ends (it committed the previous batch)
-   * commits in one statement conditioned on that head; when another process has written meanwhile, it
-   * takes the locking path, and keeps to it while the chain is shared (until it finds the head where
-   * it left it again).
-   */
-  private async commitBatch(chain: string, batch: Pending[]): Promise<LedgerEntry[]> {
-    const ts = toRfc3339Millis(this.clock.now())
-    const known = this.heads.get(chain)
-    const merkle = this.options.merkle !== false
-    const cached = (merkle && this.trees.get(chain)) || null
-    let entries: LedgerEntry[] | null = null
-    let tree: MerkleFrontier | null = null
-    // The one-statement path needs the tree's frontier at the known head (it cannot read it).
-    if (known && !this.sharedChains.has(chain) && (!merkle || cached?.size === known.seq)) {
-      const done = await commitOnHead(this.db, chain, batch, known, ts, cached)
-      if (done) ({ entries, tree } = done)
-      else this.sharedChains.add(chain)
-    }
-    if (!entries) {
-      const locked = await commitLocked(this.db, chain, batch, ts, {
-        createHead: !known,
-        tree: merkle ? cached : false,
-      })
-      if (known && locked.found.seq === known.seq && locked.found.hash === known.hash)
-        this.sharedChains.delete(chain)
-      ;({ entries, tree } = locked)
-    }
-    if (tree) this.trees.set(chain, tree)
-    else this.trees.delete(chain)
-    const last = entries[entries.length - 1]!
-    this.heads.set(chain, { seq: last.seq, hash: last.hash })
-    return entries
   }
 
   /** The newest entry of a chain, or null for an empty or unknown chain. */
@@ -315,7 +213,7 @@ export class KyselyLedgerStore implements Ledger, VerifiableLedger {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.closed = true
-      await Promise.allSettled([...this.running.values()])
+      await this.writer.drain()
       await this.checkpointer?.close()
     })()
     return this.closing
