@@ -3,7 +3,7 @@
 // (checkpoints, stored cosignatures) as they go, and with no anchor directory to compare against.
 // Signed checkpoints alone cannot tell; an independent witness that cosigned the earlier tree can.
 import { createHash, generateKeyPairSync } from 'node:crypto'
-import { mkdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Kysely, sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -293,5 +293,41 @@ describe.each(backendFactories)('witnessed ledger on %s', (_name, createBackend)
       archivedBundle: archived,
       unarchivedBundle: UNARCHIVED,
     })
+  }, 120_000)
+
+  // Runs last: it leaves a bad archive row behind. Inserting is what the writer role may do.
+  it('refuses to pack bytes an insider slipped into the archive under a named bundle key (LEDGER_ROW_INVALID)', async () => {
+    const handle = await openMigratedDatabase(backend)
+    const forged = Buffer.from('not the bundle the entries name')
+    await handle.db
+      .insertInto('policy_bundles')
+      .values({
+        sha256: UNARCHIVED.sha256,
+        revision: UNARCHIVED.revision,
+        manifest: JSON.stringify({ revision: UNARCHIVED.revision }),
+        bytes: forged,
+        size: forged.length,
+        archived_at: '2026-11-02T00:00:00.000Z',
+      })
+      .execute()
+    await handle.close()
+    const intact = entries.intact!
+    const out = join(dir, 'forged-pack.tar.gz')
+    const run = await runArbiter([
+      'evidence',
+      ...databaseFlags(backend),
+      '--chain',
+      'intact',
+      '--from',
+      intact[2]!.ts,
+      '--to',
+      intact[14]!.ts,
+      '--out',
+      out,
+    ])
+    expect(run.code).not.toBe(0)
+    expect(run.stderr).toContain('LEDGER_ROW_INVALID')
+    expect(run.stderr).toContain(`expected ${UNARCHIVED.sha256}`)
+    expect(existsSync(out)).toBe(false)
   }, 120_000)
 })
