@@ -49,7 +49,9 @@ if (forTests) {
     run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: conformance })
   }
   // The third-party transparency-log checker the interop test drives (pinned Go modules, like tools/opa).
-  step('building tools/interop (Go sumdb/note, sumdb/tlog, transparency-dev/merkle)')
+  step(
+    'building tools/interop (Go sumdb/note, sumdb/tlog, transparency-dev/merkle, transparency-dev/formats)',
+  )
   run('go', ['build', '-o', join('bin', 'tlog-interop'), '.'], {
     cwd: join(root, 'tools', 'interop'),
     env: { ...process.env, PATH: `${process.env.PATH}:/usr/local/go/bin` },

@@ -16,8 +16,9 @@ Checks, in order (the first failure ends the run):
      `hash`, of the pack's chain, in seq order without gaps, linked by prev;
   4. every entry has an RFC 9162 inclusion proof in proofs.jsonl, and its leaf hash
      SHA-256(0x00 || RFC 8785 bytes) leads through that proof to the checkpoint's root hash;
-  5. bundles/bundles.json lists exactly the policy bundles the entries name, and every archived
-     bundle file has the SHA-256 the entries name.
+  5. bundles/bundles.json lists exactly the policy bundles the entries name; every included bundle
+     file (bundles/<sha256>.tar.gz, the archived bytes) has the SHA-256 the entries name; a bundle
+     the archive lacked is listed with "file": null; no other file is in bundles/.
 
 Exit 0 and 'ok: <chain> <n> entries (seq a..b) in checkpoint <size>, <k> cosignatures' on success;
 else exit 1 and one line 'FAIL: <file>: <reason>'. Exit 2 for bad usage.
@@ -288,27 +289,41 @@ def named_bundles(entries):
 
 
 def check_bundles(files, entries):
+    """bundles.json names exactly the entries' bundles; each included file is bundles/<sha256>.tar.gz
+    and hashes to that SHA-256; a bundle the archive lacked is listed with file null."""
     listed = json_of(files, "bundles/bundles.json")
     if not isinstance(listed, list):
         raise Fail("bundles/bundles.json", "must be a list")
     named = named_bundles(entries)
     seen = set()
+    referenced = set()
     for item in listed:
         if not isinstance(item, dict) or not isinstance(item.get("sha256"), str) or not HEX64.match(item["sha256"]):
             raise Fail("bundles/bundles.json", "an item without a sha256")
         sha = item["sha256"]
+        if sha in seen:
+            raise Fail("bundles/bundles.json", "bundle %s is listed twice" % sha[:16])
         if sha not in named:
             raise Fail("bundles/bundles.json", "bundle %s is named by no entry of the pack" % sha[:16])
         if item.get("revision") != named[sha]:
             raise Fail("bundles/bundles.json", "bundle %s: revision differs from the entries" % sha[:16])
         archived = item.get("file")
         if archived is not None:
-            if archived not in files or hashlib.sha256(files[archived]).hexdigest() != sha:
-                raise Fail(str(archived), "archived bundle does not have SHA-256 %s" % sha[:16])
+            if archived != "bundles/%s.tar.gz" % sha:
+                raise Fail("bundles/bundles.json", "bundle %s: file must be null or bundles/<sha256>.tar.gz" % sha[:16])
+            if archived not in files:
+                raise Fail(archived, "listed in bundles/bundles.json but missing from the pack")
+            actual = hashlib.sha256(files[archived]).hexdigest()
+            if actual != sha:
+                raise Fail(archived, "SHA-256 is %s, the entries name %s" % (actual[:16], sha[:16]))
+            referenced.add(archived)
         seen.add(sha)
     missing = sorted(set(named) - seen)
     if missing:
         raise Fail("bundles/bundles.json", "bundle %s named by an entry is not listed" % missing[0][:16])
+    for name in sorted(files):
+        if name.startswith("bundles/") and name != "bundles/bundles.json" and name not in referenced:
+            raise Fail(name, "in bundles/ but not a bundle file of bundles/bundles.json")
 
 
 def verify_pack(path, log_vkey=None, witness_vkeys=(), quorum=1):

@@ -7,6 +7,7 @@ import {
   rolloutReport,
   type VerifyChainOptions,
   verifiableChains,
+  withStoredCosignatures,
 } from '../ledger/index.js'
 import {
   type ApiKeyStore,
@@ -104,6 +105,7 @@ export function composeServer(arbiter: ServerParts, options: ComposeServerOption
     verifiableChains: () => verifiableChains(arbiter.ledger, verification),
     verifications: createVerificationLog(database.db),
     tree: new MerkleTreeReader(database.db),
+    cosignedNote: (chain, note) => withStoredCosignatures(database.db, chain, note),
     metrics,
     ready: async () => ({
       database: await sql`select 1`

@@ -101,7 +101,43 @@ export async function listCosignatures(
     .orderBy('tree_size')
     .orderBy('id')
     .execute()
-  return rows.map((r) => ({
+  return rows.map(toStored)
+}
+
+/**
+ * The stored cosignatures of `chain`'s tree of `treeSize` leaves, oldest first (rows are untrusted:
+ * verify them). One checkpoint's worth, so serving the newest checkpoint does not read the whole table.
+ *
+ * @example
+ * const rows = await cosignaturesOfSize(db, 'default', 1200)
+ */
+export async function cosignaturesOfSize(
+  db: Kysely<LedgerDatabase>,
+  chain: string,
+  treeSize: number,
+): Promise<StoredCosignature[]> {
+  const rows = await tables(db)
+    .selectFrom('ledger_cosignatures')
+    .selectAll()
+    .where('chain', '=', chain)
+    .where('tree_size', '=', treeSize)
+    .orderBy('id')
+    .execute()
+  return rows.map(toStored)
+}
+
+function toStored(r: {
+  chain: string
+  tree_size: string | number
+  root_hash: string
+  note: string
+  witness_name: string
+  witness_key_id: string
+  witness_vkey: string
+  cosignature: string
+  cosigned_at: string | number
+}): StoredCosignature {
+  return {
     chain: r.chain,
     treeSize: Number(r.tree_size),
     rootHash: r.root_hash,
@@ -111,7 +147,7 @@ export async function listCosignatures(
     witnessVkey: r.witness_vkey,
     cosignature: r.cosignature,
     cosignedAt: Number(r.cosigned_at),
-  }))
+  }
 }
 
 /**

@@ -30,11 +30,13 @@ export {
 } from './checkpoint.js'
 export { Checkpointer, type CheckpointerOptions } from './checkpointer.js'
 export {
+  cosignaturesOfSize,
   lastCosignedSize,
   listCosignatures,
   recordCosignature,
   type StoredCosignature,
 } from './cosignature-store.js'
+export { withStoredCosignatures } from './cosigned-note.js'
 export { type CreateLedgerOptions, createLedger } from './create-ledger.js'
 export {
   type ArbiterDatabase,

@@ -69,6 +69,11 @@ export interface ServerDeps {
   readonly verifications: VerificationLog
   /** Merkle proofs and the C2SP tlog-tiles view; without it those routes answer 404. */
   readonly tree?: TreeDeps
+  /**
+   * `note` (the newest signed checkpoint of `chain`) with the witnesses' stored cosignatures appended,
+   * for `GET /tlog/<chain>/checkpoint`; without it the log's signature alone is served.
+   */
+  readonly cosignedNote?: (chain: string, note: string) => Promise<string>
   readonly metrics: ServerMetrics
   /** Readiness probe: can the database answer, is a policy bundle loaded. */
   readonly ready: () => Promise<{ database: boolean; bundle: boolean }>

@@ -24,12 +24,15 @@ export function interopBinary(): string {
 
 /**
  * Runs the checker against a server; returns its exit status and parsed JSON line. Asynchronous: the
- * server under test usually runs in this very process and must keep answering.
+ * server under test usually runs in this very process and must keep answering. A list value repeats
+ * its flag (`{ 'witness-vkey': [a, b] }` → `-witness-vkey a -witness-vkey b`).
  */
 export function runInterop(
-  args: Record<string, string | number>,
+  args: Record<string, string | number | readonly string[]>,
 ): Promise<{ status: number | null; report: Record<string, unknown> }> {
-  const flags = Object.entries(args).flatMap(([k, v]) => [`-${k}`, String(v)])
+  const flags = Object.entries(args).flatMap(([k, v]) =>
+    (Array.isArray(v) ? v : [v]).flatMap((one) => [`-${k}`, String(one)]),
+  )
   const bin = interopBinary()
   return new Promise((resolve) => {
     execFile(bin, flags, { encoding: 'utf8', timeout: 120_000 }, (error, stdout, stderr) => {

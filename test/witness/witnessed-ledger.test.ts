@@ -2,8 +2,8 @@
 // rewrites history and re-signs every checkpoint with the operator's own key, removing the evidence
 // (checkpoints, stored cosignatures) as they go, and with no anchor directory to compare against.
 // Signed checkpoints alone cannot tell; an independent witness that cosigned the earlier tree can.
-import { generateKeyPairSync } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
+import { createHash, generateKeyPairSync } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Kysely, sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -11,6 +11,7 @@ import { createWitnessing } from '../../src/app/witnessing.js'
 import {
   Checkpointer,
   cosignerKeyOf,
+  createBundleArchive,
   createLedger,
   ed25519NoteSigner,
   ed25519VerifierKey,
@@ -35,12 +36,15 @@ import {
   writeKeyPair,
 } from '../security/ledger-support.js'
 import { backendFactories, openMigratedDatabase, type TestBackend } from '../support/backends.js'
+import { testBundles } from '../support/bundles.js'
 import { startWitness, type WitnessChild } from '../support/witness-child.js'
 import { checkEvidencePack } from './evidence-pack.support.js'
 
 const CHAINS = ['intact', 'truncated', 'deleted', 'rehashed'] as const
 const origin = (chain: string) => `arbiter/${chain}`
 const START = new Date('2026-11-01T00:00:00.000Z')
+// A bundle the archive never held (an older ledger): the evidence pack names it by SHA-256 only.
+const UNARCHIVED = { revision: 'r1', sha256: 'ab'.repeat(32) }
 
 /** Deletes what an insider would, with the append-only triggers off (as the superuser can). */
 async function asInsider(
@@ -69,6 +73,8 @@ describe.each(backendFactories)('witnessed ledger on %s', (_name, createBackend)
   let witness: WitnessChild
   const forged: Record<string, string> = {}
   const entries: Record<string, LedgerEntry[]> = {}
+  // The shipped policies, compiled for this run and stored in the bundle archive (migration 0104).
+  let archived: { revision: string; sha256: string; bytes: Buffer }
 
   const verify = (...extra: string[]) =>
     runArbiter([
@@ -83,6 +89,8 @@ describe.each(backendFactories)('witnessed ledger on %s', (_name, createBackend)
     ])
 
   beforeAll(async () => {
+    const bytes = readFileSync(testBundles().shipped)
+    archived = { revision: 'test-shipped', sha256: createHash('sha256').update(bytes).digest('hex'), bytes }
     backend = await createBackend()
     dir = tempDir('arbiter-witnessed-')
     owner = writeKeyPair(dir, 'owner')
@@ -96,6 +104,10 @@ describe.each(backendFactories)('witnessed ledger on %s', (_name, createBackend)
     const db = handle.db
     const clock = new FixedClock(START)
     const ledger = createLedger(db, { clock })
+    await createBundleArchive(db, { clock }).archive({
+      ...archived,
+      manifest: { revision: archived.revision },
+    })
     const witnessing = createWitnessing(db, {
       witnesses: [{ url: witness.url, key: parseCosignerVkey(witness.vkey) }],
       logger: silentLogger,
@@ -114,7 +126,11 @@ describe.each(backendFactories)('witnessed ledger on %s', (_name, createBackend)
           await ledger.append({
             chain,
             type: 'decision',
-            body: { i, bundle: { revision: 'r1', sha256: 'ab'.repeat(32) } },
+            // Odd entries were decided under the archived bundle, even ones under the unarchived one.
+            body: {
+              i,
+              bundle: i % 2 ? { revision: archived.revision, sha256: archived.sha256 } : UNARCHIVED,
+            },
           }),
         )
         if (i === 8 || i === 20) {
@@ -253,7 +269,7 @@ describe.each(backendFactories)('witnessed ledger on %s', (_name, createBackend)
     expect(await (await post(12, forged.truncated!)).text()).toBe('20\n')
   })
 
-  it('writes an evidence pack that python3 verifies in an empty directory, and fails on each tampered file', async () => {
+  it('writes an evidence pack with the archived bundle that python3 verifies in an empty directory, and fails on each tampered file', async () => {
     const intact = entries.intact!
     const out = join(dir, 'pack.tar.gz')
     const run = await runArbiter([
@@ -274,6 +290,44 @@ describe.each(backendFactories)('witnessed ledger on %s', (_name, createBackend)
       logVkey: ed25519VerifierKey(origin('intact'), owner.privateKey),
       witnessVkey: witness.vkey,
       expectOk: 'ok: intact 13 entries (seq 3..15) in checkpoint 20, 1 cosignatures',
+      archivedBundle: archived,
+      unarchivedBundle: UNARCHIVED,
     })
+  }, 120_000)
+
+  // Runs last: it leaves a bad archive row behind. Inserting is what the writer role may do.
+  it('refuses to pack bytes an insider slipped into the archive under a named bundle key (LEDGER_ROW_INVALID)', async () => {
+    const handle = await openMigratedDatabase(backend)
+    const forged = Buffer.from('not the bundle the entries name')
+    await handle.db
+      .insertInto('policy_bundles')
+      .values({
+        sha256: UNARCHIVED.sha256,
+        revision: UNARCHIVED.revision,
+        manifest: JSON.stringify({ revision: UNARCHIVED.revision }),
+        bytes: forged,
+        size: forged.length,
+        archived_at: '2026-11-02T00:00:00.000Z',
+      })
+      .execute()
+    await handle.close()
+    const intact = entries.intact!
+    const out = join(dir, 'forged-pack.tar.gz')
+    const run = await runArbiter([
+      'evidence',
+      ...databaseFlags(backend),
+      '--chain',
+      'intact',
+      '--from',
+      intact[2]!.ts,
+      '--to',
+      intact[14]!.ts,
+      '--out',
+      out,
+    ])
+    expect(run.code).not.toBe(0)
+    expect(run.stderr).toContain('LEDGER_ROW_INVALID')
+    expect(run.stderr).toContain(`expected ${UNARCHIVED.sha256}`)
+    expect(existsSync(out)).toBe(false)
   }, 120_000)
 })

@@ -1,5 +1,6 @@
 // Command tlog-interop checks an Arbiter chain with other people's code: Go's golang.org/x/mod/sumdb/note
-// (signed-note checkpoint), golang.org/x/mod/sumdb/tlog (tiles, record and tree proofs) and
+// (signed-note checkpoint), github.com/transparency-dev/formats/note (C2SP tlog-cosignature/v1 witness
+// cosignatures on that checkpoint), golang.org/x/mod/sumdb/tlog (tiles, record and tree proofs) and
 // github.com/transparency-dev/merkle (RFC 6962 inclusion and consistency proofs). It talks to a running
 // `arbiter serve` over HTTP with a Bearer key, prints one JSON line and exits 0 only when every check passes.
 package main
@@ -18,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 
+	fnote "github.com/transparency-dev/formats/note"
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
 	"golang.org/x/mod/sumdb/note"
@@ -31,7 +33,19 @@ var (
 	vkey    = flag.String("vkey", "", "the log's note verifier key (arbiter checkpoint --vkey)")
 	seq     = flag.Int64("seq", 1, "entry to prove included (1-based)")
 	from    = flag.Int64("from", 1, "older tree size to prove consistent with the checkpoint")
+	witness witnessKeys
 )
+
+// witnessKeys is the repeatable -witness-vkey flag.
+type witnessKeys []string
+
+func (w *witnessKeys) String() string     { return strings.Join(*w, ",") }
+func (w *witnessKeys) Set(v string) error { *w = append(*w, v); return nil }
+
+func init() {
+	flag.Var(&witness, "witness-vkey", "a witness's cosignature/v1 verifier key (arbiter witness --vkey); repeatable: "+
+		"the served checkpoint must carry a valid cosignature from each")
+}
 
 func fail(format string, args ...any) {
 	out, _ := json.Marshal(map[string]any{"ok": false, "error": fmt.Sprintf(format, args...)})
@@ -94,17 +108,57 @@ func toTlog(list [][]byte) []tlog.Hash {
 	return out
 }
 
+// signature is the verified signature of v on n (note.Open put it in n.Sigs only if it verified).
+func signature(n *note.Note, v note.Verifier) (note.Signature, bool) {
+	for _, s := range n.Sigs {
+		if s.Name == v.Name() && s.Hash == v.KeyHash() {
+			return s, true
+		}
+	}
+	return note.Signature{}, false
+}
+
+func signedBy(n *note.Note, v note.Verifier) bool {
+	_, ok := signature(n, v)
+	return ok
+}
+
 func main() {
 	flag.Parse()
 	verifier, err := note.NewVerifier(*vkey)
 	if err != nil {
 		fail("verifier key: %v", err)
 	}
-	// 1. The checkpoint: a signed note that Go's note package opens with the log's key.
+	// 1. The checkpoint: a signed note that Go's note package opens with the log's key and, for each
+	// -witness-vkey, a C2SP cosignature/v1 verifier from transparency-dev/formats. note.Open fails on a
+	// known key's bad signature; a cosignature by a key it does not know lands in UnverifiedSigs.
+	verifiers := []note.Verifier{verifier}
+	for _, w := range witness {
+		v, err := fnote.NewVerifierForCosignatureV1(w)
+		if err != nil {
+			fail("witness verifier key %q: %v", w, err)
+		}
+		verifiers = append(verifiers, v)
+	}
 	msg := get("/tlog/" + *chain + "/checkpoint")
-	n, err := note.Open(msg, note.VerifierList(verifier))
+	n, err := note.Open(msg, note.VerifierList(verifiers...))
 	if err != nil {
 		fail("note.Open: %v", err)
+	}
+	if !signedBy(n, verifier) {
+		fail("the checkpoint carries no valid signature from the log key %s", verifier.Name())
+	}
+	cosigned := []map[string]any{}
+	for _, v := range verifiers[1:] {
+		sig, ok := signature(n, v)
+		if !ok {
+			fail("the checkpoint carries no valid cosignature from witness %s+%08x", v.Name(), v.KeyHash())
+		}
+		t, err := fnote.CoSigV1Timestamp(sig)
+		if err != nil {
+			fail("cosignature timestamp of %s: %v", v.Name(), err)
+		}
+		cosigned = append(cosigned, map[string]any{"name": v.Name(), "key_hash": fmt.Sprintf("%08x", v.KeyHash()), "time": t.Unix()})
 	}
 	lines := strings.Split(strings.TrimSuffix(n.Text, "\n"), "\n")
 	if len(lines) < 3 || lines[0] != verifier.Name() {
@@ -208,7 +262,7 @@ func main() {
 	}
 	out, _ := json.Marshal(map[string]any{
 		"ok": true, "origin": lines[0], "size": size, "root": lines[2], "tiles_fetched": tiles.fetched,
-		"seq": *seq, "from": *from,
+		"seq": *seq, "from": *from, "cosignatures": cosigned, "unverified_signatures": len(n.UnverifiedSigs),
 	})
 	fmt.Println(string(out))
 }

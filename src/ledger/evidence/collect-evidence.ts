@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Kysely } from 'kysely'
+import { type BundleArchive, createBundleArchive } from '../bundle-archive.js'
 import { publicKeyFromBase64 } from '../checkpoint.js'
 import { listCosignatures, type StoredCosignature } from '../cosignature-store.js'
 import { LedgerError } from '../errors.js'
@@ -19,6 +20,8 @@ export interface EvidenceSource {
   readonly logPublicKeys: readonly string[]
   /** Inclusion proof of leaf `index` in the chain's tree of `size` leaves. */
   readonly proveInclusion: (chain: string, index: number, size: number) => Promise<Buffer[]>
+  /** Where the bundles the entries name are looked up (default: the archive in `db`, migration 0104). */
+  readonly bundles?: Pick<BundleArchive, 'get'>
 }
 
 /** What to put in the pack: a chain and a period (RFC 3339, inclusive). */
@@ -102,8 +105,15 @@ function logVkeyOf(note: string, publicKeys: readonly string[]): string {
   throw bad(`no known log key verifies the checkpoint of ${origin}`)
 }
 
-/** The bundles the entries name: `{ sha256, revision, file: null }` (the archive is not read yet). */
-function namedBundles(entries: readonly LedgerEntry[]) {
+/** One item of `bundles/bundles.json`: `file` is the bundle's path in the pack, or null when not archived. */
+interface BundleItem {
+  readonly sha256: string
+  readonly revision: string | null
+  readonly file: string | null
+}
+
+/** The bundles the entries name, as `{ sha256 → revision }` in first-named order. */
+function namedBundles(entries: readonly LedgerEntry[]): Map<string, string | null> {
   const named = new Map<string, string | null>()
   for (const e of entries) {
     const body = e.body as Record<string, unknown>
@@ -111,15 +121,33 @@ function namedBundles(entries: readonly LedgerEntry[]) {
     if (ref && typeof ref.sha256 === 'string')
       named.set(ref.sha256, typeof ref.revision === 'string' ? ref.revision : null)
   }
-  return [...named].map(([sha256, revision]) => ({ sha256, revision, file: null }))
+  return named
+}
+
+/**
+ * The bundles in force: each named bundle's archived bytes as `bundles/<sha256>.tar.gz` when the archive
+ * holds it; a bundle archived before migration 0104 existed (or never loaded here) stays `file: null`.
+ * `archive.get` re-hashes the bytes, so a corrupted archive row fails the pack instead of entering it.
+ */
+async function bundlesInForce(entries: readonly LedgerEntry[], archive: Pick<BundleArchive, 'get'>) {
+  const items: BundleItem[] = []
+  const files = new Map<string, Buffer>()
+  for (const [sha256, revision] of namedBundles(entries)) {
+    const archived = await archive.get(sha256)
+    const file = archived ? `bundles/${sha256}.tar.gz` : null
+    if (archived && file) files.set(file, Buffer.from(archived.bytes))
+    items.push({ sha256, revision, file })
+  }
+  return { items, files }
 }
 
 /**
  * Collects an evidence pack's files: the entries of the period, an inclusion proof for each against
- * one witnessed checkpoint, that checkpoint with its cosignatures, the keys, the bundles named, and a
- * README; `manifest.json` lists every other file's SHA-256. Verifier scripts are added by the writer.
+ * one witnessed checkpoint, that checkpoint with its cosignatures, the keys, the bundles named (with
+ * their archived bytes when the bundle archive holds them), and a README; `manifest.json` lists every other file's SHA-256. Verifier scripts are added by the writer.
  *
- * @throws {LedgerError} LEDGER_EXPORT_INVALID when the period is empty or no witnessed checkpoint covers it.
+ * @throws {LedgerError} LEDGER_EXPORT_INVALID when the period is empty or no witnessed checkpoint covers it;
+ *   LEDGER_ROW_INVALID when an archived bundle's bytes no longer hash to its SHA-256.
  * @example
  * const { files } = await collectEvidence(source, { chain: 'default', from, to, now: new Date() })
  */
@@ -132,6 +160,7 @@ export async function collectEvidence(source: EvidenceSource, req: EvidenceReque
   const { origin, size } = parseCheckpoint(text)
   const logVkey = logVkeyOf(chosen.note, source.logPublicKeys)
   const lines = [...chosen.lines.values()]
+  const bundles = await bundlesInForce(entries, source.bundles ?? createBundleArchive(source.db))
   const proofs: string[] = []
   for (const e of entries) {
     const hashes = await source.proveInclusion(req.chain, e.seq - 1, size)
@@ -151,6 +180,8 @@ export async function collectEvidence(source: EvidenceSource, req: EvidenceReque
     cosignatures: lines.length,
     logVkey,
     witnessVkeys: lines.map((l) => l.vkey),
+    bundlesIncluded: bundles.items.filter((b) => b.file).map((b) => b.sha256),
+    bundlesMissing: bundles.items.filter((b) => !b.file).map((b) => b.sha256),
   }
   const files = new Map<string, Buffer>([
     ['checkpoint.txt', Buffer.from(`${chosen.note}${lines.map((l) => `${l.line}\n`).join('')}`)],
@@ -158,7 +189,8 @@ export async function collectEvidence(source: EvidenceSource, req: EvidenceReque
     ['proofs.jsonl', Buffer.from(proofs.join(''))],
     ['keys/log.vkey', Buffer.from(`${logVkey}\n`)],
     ['keys/witnesses.vkeys', Buffer.from(lines.map((l) => `${l.vkey}\n`).join(''))],
-    ['bundles/bundles.json', Buffer.from(`${JSON.stringify(namedBundles(entries), null, 2)}\n`)],
+    ['bundles/bundles.json', Buffer.from(`${JSON.stringify(bundles.items, null, 2)}\n`)],
+    ...bundles.files,
     ['README.md', Buffer.from(evidenceReadme(summary))],
   ])
   return { files, summary }

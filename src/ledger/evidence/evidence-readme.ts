@@ -11,6 +11,28 @@ export interface EvidenceSummary {
   readonly cosignatures: number
   readonly logVkey: string
   readonly witnessVkeys: readonly string[]
+  /** SHA-256 of the named bundles whose bytes are in the pack (`bundles/<sha256>.tar.gz`). */
+  readonly bundlesIncluded: readonly string[]
+  /** SHA-256 of the named bundles the bundle archive does not hold (`file: null`). */
+  readonly bundlesMissing: readonly string[]
+}
+
+/** The README's section on the policy bundles: which are included and which only by SHA-256. */
+function bundlesSection(s: EvidenceSummary): string {
+  const included = s.bundlesIncluded.map((sha) => `- \`bundles/${sha}.tar.gz\`\n`).join('')
+  const missing = s.bundlesMissing.map((sha) => `- \`${sha}\` (SHA-256 only)\n`).join('')
+  return `## Policy bundles
+
+The entries name ${s.bundlesIncluded.length + s.bundlesMissing.length} policy bundle(s). ${s.bundlesIncluded.length} are included, each as
+the exact tar.gz bytes Arbiter loaded, from its bundle archive (\`arbiter policy show\`); the verifier
+checks that each file's SHA-256 is the one the entries name:
+
+${included || '- none\n'}
+${s.bundlesMissing.length} are not in the bundle archive (loaded before the archive existed, migration 0104, or never
+loaded by this database): \`bundles/bundles.json\` lists them with \`"file": null\` and their SHA-256 only.
+Obtain those from the operator and compare their SHA-256 (\`sha256sum bundle.tar.gz\`) with the one listed:
+
+${missing || '- none\n'}`
 }
 
 /**
@@ -39,7 +61,8 @@ ${s.cosignatures} cosignature(s) by independent witnesses (C2SP tlog-cosignature
 | \`proofs.jsonl\` | per entry: \`{"seq", "tree_size", "hashes"}\`, the inclusion proof (base64 hashes, RFC 9162 §2.1.3) |
 | \`keys/log.vkey\` | the log's verifier key (C2SP signed-note, Ed25519, type 0x01) |
 | \`keys/witnesses.vkeys\` | the witnesses' verifier keys (type 0x04), one per line |
-| \`bundles/bundles.json\` | the policy bundles the entries name: revision, SHA-256, and \`file\` when the bundle itself is included |
+| \`bundles/bundles.json\` | the policy bundles the entries name: revision, SHA-256, and \`file\` (its path here), or \`null\` when the bundle archive lacks it |
+| \`bundles/<sha256>.tar.gz\` | each archived bundle's exact bytes |
 | \`tools/verify-evidence.py\`, \`tools/verify-export.py\` | a copy of the independent verifier (Python 3 standard library only) |
 
 ## Verify
@@ -62,11 +85,12 @@ one in the pack. It prints \`ok: …\` and exits 0, or prints \`FAIL: <file>: <r
 3. each entry's \`hash\`: SHA-256 of the RFC 8785 form of the entry without \`hash\`; seq and prev links;
 4. each entry's leaf hash SHA-256(0x00 ‖ those RFC 8785 bytes) through its proof to the checkpoint's root
    (interior nodes SHA-256(0x01 ‖ left ‖ right));
-5. that \`bundles/bundles.json\` lists exactly the bundles the entries name, and any included bundle file
-   has that SHA-256.
+5. that \`bundles/bundles.json\` lists exactly the bundles the entries name, that each included bundle
+   file has the SHA-256 the entries name, and that no other file is in \`bundles/\`.
 
 What it proves: these entries are in the log at these positions, in the tree the log signed and the
 witnesses cosigned; a witness cosigns a tree only when it is consistent with every tree it cosigned
 before, so the log cannot show the examiner a history it did not show the witnesses.
-`
+
+${bundlesSection(s)}`
 }

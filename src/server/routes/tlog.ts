@@ -13,7 +13,8 @@ function chainOf(raw: unknown): string {
 
 /**
  * The log as C2SP tlog-tiles, read-only (read permission, Bearer key like the rest of the API):
- * `GET /tlog/<chain>/checkpoint` (the newest signed-note checkpoint), `GET /tlog/<chain>/tile/<L>/<N>[.p/<W>]`
+ * `GET /tlog/<chain>/checkpoint` (the newest signed-note checkpoint, with the witnesses' cosignatures
+ * on it when they are stored), `GET /tlog/<chain>/tile/<L>/<N>[.p/<W>]`
  * (hash tiles, height 8) and `GET /tlog/<chain>/tile/entries/<N>[.p/<W>]` (entry bundles of leaf bytes).
  *
  * @example
@@ -22,10 +23,13 @@ function chainOf(raw: unknown): string {
 export function registerTlogRoutes(router: Router, deps: ServerDeps): void {
   router.get('/:chain/checkpoint', requirePermission('read'), async (req, res) => {
     if (!deps.tree) throw new HttpError('NOT_FOUND', 'this server does not serve the tlog')
-    const note = await deps.tree.latestNote(chainOf(req.params.chain))
+    const chain = chainOf(req.params.chain)
+    const note = await deps.tree.latestNote(chain)
     if (!note) throw new HttpError('NOT_FOUND', 'no signed-note checkpoint of this chain yet')
+    // With its witnesses' cosignatures once they answered (C2SP tlog-cosignature lines after the log's).
+    const served = deps.cosignedNote ? await deps.cosignedNote(chain, note) : note
     res.set('Cache-Control', 'no-store')
-    res.type('text/plain; charset=utf-8').send(note)
+    res.type('text/plain; charset=utf-8').send(served)
   })
 
   router.get(/^\/([^/]+)\/tile\/(.+)$/, requirePermission('read'), async (req, res) => {
