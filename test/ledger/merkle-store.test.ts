@@ -114,6 +114,42 @@ describe.each(backendFactories)('the Merkle tree in the store on %s', (_name, cr
     expect(root.equals(expectedTree([...old, ...more, ...newer]).root())).toBe(true)
   })
 
+  it('keeps serving and growing a tree stored by a version that kept every level', async () => {
+    const first = (await appendMany(handle, 37)).sort((a, b) => a.seq - b.seq)
+    // Earlier versions also stored levels 0, 1, 3, 5: rows readers now ignore, writers never repeat.
+    const full = expectedTree(first)
+    const old = []
+    for (let level = 0; 2 ** level <= first.length; level += 1)
+      if (level < 2 || level % 2 === 1)
+        for (let index = 0; (index + 1) * 2 ** level <= first.length; index += 1) old.push({ level, index })
+    const oldHashes = await full.readHashes(old)
+    const extra = old.map((n, k) => ({
+      l: n.level,
+      i: n.index,
+      h: Buffer.from(oldHashes[k]!).toString('hex'),
+    }))
+    await sql`insert into ledger_merkle (chain, level, idx, hash)
+      select 'c1', t.l, t.i, decode(t.h, 'hex') from json_to_recordset(${JSON.stringify(extra)}::json)
+      as t (l smallint, i bigint, h text)`.execute(handle.db)
+    const more = await appendMany(handle, 30)
+    const all = [...first, ...more].sort((a, b) => a.seq - b.seq)
+    const reader = new MerkleTreeReader(handle.db)
+    expect((await reader.root('c1')).root.equals(expectedTree(all).root())).toBe(true)
+    const p = await reader.inclusion('c1', 5, 67)
+    verifyInclusion(4, 67, Buffer.from(p.leaf_hash, 'hex'), hashes(p.proof), expectedTree(all).root())
+  })
+
+  it('never proves over an entry changed behind the triggers (the leaf is rebuilt and checked)', async () => {
+    await appendMany(handle, 10)
+    await sql`alter table ledger_entries disable trigger ledger_entries_no_update_delete`.execute(handle.db)
+    await sql`update ledger_entries set body = '{"i":99}' where seq = 10`.execute(handle.db)
+    const reader = new MerkleTreeReader(handle.db)
+    await expect(reader.inclusion('c1', 10, 10)).rejects.toThrowWithCode('LEDGER_ROW_INVALID')
+    // Entry 10's leaf is also part of the root of size 10 (the last, incomplete group of four).
+    await expect(reader.root('c1', 10)).rejects.toThrowWithCode('LEDGER_ROW_INVALID')
+    expect((await reader.inclusion('c1', 3, 8)).tree_size).toBe(8)
+  })
+
   it('refuses to build a tree over an entry that does not match its hash', async () => {
     await appendMany(handle, 3, { merkle: false })
     // A tampered row (as a superuser bypassing the triggers could leave): the tree is not built over it.
