@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, hash } from 'node:crypto'
 import { entryCanonicalText } from '../chain.js'
 import type { UnhashedEntry } from '../ledger.types.js'
 import { TlogError } from './errors.js'
@@ -7,7 +7,6 @@ import { TlogError } from './errors.js'
 export const HASH_SIZE = 32
 
 const LEAF_PREFIX = Buffer.from([0x00])
-const NODE_PREFIX = Buffer.from([0x01])
 
 /**
  * RFC 9162 §2.1.1 leaf hash: SHA-256(0x00 ‖ leaf bytes).
@@ -26,7 +25,13 @@ export function leafHash(leaf: Uint8Array): Buffer {
  * const parent = nodeHash(leafHash(a), leafHash(b))
  */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest()
+  // One-shot hashing of one 65-byte buffer: about a third cheaper than a Hash object per node, and
+  // proofs, verification and tree upkeep hash little else.
+  const input = Buffer.allocUnsafe(1 + left.length + right.length)
+  input[0] = 0x01
+  input.set(left, 1)
+  input.set(right, 1 + left.length)
+  return hash('sha256', input, 'buffer')
 }
 
 /**
