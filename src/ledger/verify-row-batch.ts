@@ -1,0 +1,331 @@
+import { LedgerError } from './errors.js'
+import { GENESIS_PREV } from './ledger.types.js'
+import type { ChainFailure } from './verify.js'
+import type { HashBatch } from './verify-hash-batch.js'
+import type { SplitCheckpoints } from './verify-outcome.js'
+
+// The reading half of the parallel verifier: rows arrive as PostgreSQL binary COPY tuples
+// (seq int8, ts, type, body, prev, hash as text bytes; untrusted), are checked field by field as
+// parseStoredRow does, linked (seq continuity, prev, checkpoints) and written, as the bytes of their
+// canonical entry text, into batches for the hashing half. No JavaScript string or object is made per
+// row on this path; a row that needs one (an unusual `type`) takes it.
+
+/** A batch on its way to the hashing half, with what the reader knows of the row before it. @internal */
+export interface RowBatch extends HashBatch {
+  /** Stored hash of the row before the batch's first, or null before entry 1. */
+  readonly prevHash: string | null
+}
+
+const FIELDS = 6
+const HEADER = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1')
+const TS_LENGTH = 24
+// Member names around the envelope values, in RFC 8785 order (see entryCanonicalText in chain.ts).
+const BODY_OPEN = Buffer.from('\0{"body":')
+const AFTER_PREV = Buffer.from('","seq":')
+const AFTER_SEQ = Buffer.from(',"ts":"')
+const AFTER_TS = Buffer.from('","type":')
+const CLOSE = Buffer.from(',"v":1}')
+const TWO_32 = 4294967296
+
+// Lowercase hex digits, by byte.
+const HEX = new Uint8Array(256)
+for (const c of Buffer.from('0123456789abcdef')) HEX[c] = 1
+
+function isHex64(b: Buffer, at: number): boolean {
+  let ok = 1
+  for (let i = at; i < at + 64; i++) ok &= HEX[b[i]!]!
+  return ok === 1
+}
+
+// Short pieces are copied byte by byte: Buffer#copy costs more per call than a short loop.
+function put(d: Buffer, p: number, src: Uint8Array, from: number, to: number): number {
+  for (let i = from; i < to; i++) d[p++] = src[i]!
+  return p
+}
+
+// `^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$` over bytes.
+const TS_SHAPE = '0000-00-00T00:00:00.000Z'
+function isTimestamp(b: Buffer, at: number): boolean {
+  for (let i = 0; i < TS_LENGTH; i++) {
+    const c = b[at + i]!
+    const want = TS_SHAPE.charCodeAt(i)
+    if (want === 0x30 ? c < 0x30 || c > 0x39 : c !== want) return false
+  }
+  return true
+}
+
+function startsAnObject(b: Buffer, at: number, end: number): boolean {
+  let i = at
+  // JSON whitespace: space, tab, line feed, carriage return.
+  while (i < end && (b[i] === 0x20 || b[i] === 0x09 || b[i] === 0x0a || b[i] === 0x0d)) i++
+  return i < end && b[i] === 0x7b
+}
+
+// JSON.stringify leaves printable ASCII other than `"` and `\` as it is.
+function plainAscii(b: Buffer, at: number, end: number): boolean {
+  for (let i = at; i < end; i++) {
+    const c = b[i]!
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false
+  }
+  return true
+}
+
+/**
+ * Turns one chain's binary COPY tuples into hash batches, checking what needs no hash on the way.
+ * After a failure it accepts nothing more; `failure` says what and where, `sentFailure` whether the
+ * failing row itself went to the hashing half (a broken link or checkpoint: its hash is checked first).
+ *
+ * @internal
+ * @example
+ * const batcher = new RowBatcher('default', checkpoints, 1 << 20, (batch) => send(batch))
+ * batcher.push(copyDataChunk)
+ */
+export class RowBatcher {
+  /** Rows handed to the hashing half, in seq order from 1. */
+  accepted = 0
+  /** Tuples read, over every COPY. */
+  rowsRead = 0
+  failure: ChainFailure | null = null
+  sentFailure = false
+  firstTs: string | null = null
+  private readonly chainPart: Buffer
+  private readonly lastHash = Buffer.from(GENESIS_PREV, 'latin1')
+  private headerSeen = false
+  private ended = false
+  private nextId = 0
+  private data: Buffer
+  private meta: Int32Array
+  private pos = 0
+  private count = 0
+  private firstSeq = 1
+  private prevHash: string | null = null
+  private readonly spare: { data: Buffer; meta: Int32Array }[] = []
+  private readonly fieldAt = new Int32Array(FIELDS)
+  private readonly fieldLength = new Int32Array(FIELDS)
+
+  constructor(
+    chain: string,
+    private readonly checkpoints: SplitCheckpoints,
+    private readonly capacity: number,
+    private readonly emit: (batch: RowBatch) => void,
+  ) {
+    this.chainPart = Buffer.from(`,"chain":${JSON.stringify(chain)},"prev":"`)
+    this.data = Buffer.alloc(capacity)
+    this.meta = new Int32Array(Math.ceil(capacity / 64) * 3)
+  }
+
+  /** True once a failure was met or the COPY trailer was read: later rows are not wanted. */
+  get done(): boolean {
+    return this.failure !== null || this.ended
+  }
+
+  /** Expects the header of a new COPY statement (the next keyset chunk). */
+  startCopy(): void {
+    this.headerSeen = false
+    this.ended = false
+  }
+
+  /** The stored hash of the last row accepted (GENESIS_PREV before any). */
+  lastHashHex(): string {
+    return this.lastHash.toString('latin1', 0, 64)
+  }
+
+  /** Takes back the buffers of a batch the hashing half is finished with. */
+  recycle(data: Uint8Array, meta: Int32Array): void {
+    if (data.byteLength === this.capacity && this.spare.length < 8)
+      this.spare.push({ data: Buffer.from(data.buffer, data.byteOffset, data.byteLength), meta })
+  }
+
+  /**
+   * Reads one CopyData message (PostgreSQL sends one per row; the first also carries the header).
+   *
+   * @throws {LedgerError} LEDGER_UNAVAILABLE when the bytes are not a binary COPY of the six columns.
+   */
+  push(chunk: Buffer): void {
+    if (this.done) return
+    let at = 0
+    if (!this.headerSeen) {
+      if (chunk.length < 19 || chunk.compare(HEADER, 0, 11, 0, 11) !== 0)
+        throw copyError('no binary COPY header')
+      at = 19 + chunk.readInt32BE(15)
+      this.headerSeen = true
+    }
+    if (at + 2 > chunk.length) throw copyError('short tuple')
+    const fields = chunk.readInt16BE(at)
+    if (fields === -1) {
+      this.ended = true
+      return
+    }
+    if (fields !== FIELDS) throw copyError(`expected ${FIELDS} columns, got ${fields}`)
+    this.rowsRead += 1
+    this.row(chunk, at + 2)
+  }
+
+  /** Sends the rows gathered so far. */
+  flush(): void {
+    if (this.count === 0) return
+    const batch: RowBatch = {
+      id: this.nextId++,
+      firstSeq: this.firstSeq,
+      count: this.count,
+      data: this.data,
+      meta: this.meta,
+      prevHash: this.prevHash,
+    }
+    const next = this.spare.pop()
+    this.data = next?.data ?? Buffer.alloc(this.capacity)
+    this.meta = next?.meta ?? new Int32Array(Math.ceil(this.capacity / 64) * 3)
+    this.pos = 0
+    this.count = 0
+    this.firstSeq = this.accepted + 1
+    this.prevHash = this.lastHash.toString('latin1', 0, 64)
+    this.emit(batch)
+  }
+
+  private row(b: Buffer, at: number): void {
+    // Six length-prefixed fields; -1 would be NULL, which the schema forbids and a tamperer may not.
+    const offsets = this.fieldAt
+    const lengths = this.fieldLength
+    let p = at
+    for (let f = 0; f < FIELDS; f++) {
+      if (p + 4 > b.length) throw copyError('short tuple')
+      const len = b.readInt32BE(p)
+      p += 4
+      if (len > 0 && p + len > b.length) throw copyError('short tuple')
+      offsets[f] = p
+      lengths[f] = len
+      if (len > 0) p += len
+    }
+    const seqAt = offsets[0]!
+    const tsAt = offsets[1]!
+    const typeAt = offsets[2]!
+    const bodyAt = offsets[3]!
+    const prevAt = offsets[4]!
+    const hashAt = offsets[5]!
+    const seqLen = lengths[0]!
+    const tsLen = lengths[1]!
+    const typeLen = lengths[2]!
+    const bodyLen = lengths[3]!
+    const prevLen = lengths[4]!
+    const hashLen = lengths[5]!
+    const hi = seqLen === 8 ? b.readInt32BE(seqAt) : -1
+    const seq = hi >= 0 ? hi * TWO_32 + b.readUInt32BE(seqAt + 4) : Number.NaN
+    const expected = this.accepted + 1
+    const linked = prevLen === 64 && b.compare(this.lastHash, 0, 64, prevAt, prevAt + 64) === 0
+    if (
+      !Number.isSafeInteger(seq) ||
+      seq < 1 ||
+      tsLen !== TS_LENGTH ||
+      !isTimestamp(b, tsAt) ||
+      typeLen < 1 ||
+      bodyLen < 0 ||
+      prevLen !== 64 ||
+      // A prev equal to the last row's (checked) hash is hex; only another one needs the scan.
+      (!linked && !isHex64(b, prevAt)) ||
+      hashLen !== 64 ||
+      !isHex64(b, hashAt)
+    ) {
+      const s = Number.isSafeInteger(seq) && seq >= 1 ? seq : expected
+      this.fail(s, 'hash_mismatch', `entry at seq ${s} is malformed`, false)
+      return
+    }
+    if (seq > expected) {
+      this.fail(expected, 'gap', `entry ${expected} is missing (next present is ${seq})`, false)
+      return
+    }
+    if (seq < expected) {
+      this.fail(seq, 'broken_link', `entry ${seq} appears again after ${expected - 1}`, false)
+      return
+    }
+    // The format's body is an object: its text starts with `{`.
+    if (!startsAnObject(b, bodyAt, bodyAt + bodyLen)) {
+      this.fail(seq, 'hash_mismatch', `entry ${seq} has a body that is not a JSON object`, false)
+      return
+    }
+    const type = plainAscii(b, typeAt, typeAt + typeLen)
+      ? null
+      : Buffer.from(JSON.stringify(b.toString('utf8', typeAt, typeAt + typeLen)))
+    this.write(b, seq, bodyAt, bodyLen, prevAt, tsAt, typeAt, typeLen, type, hashAt)
+    if (seq === 1) this.firstTs = b.toString('latin1', tsAt, tsAt + TS_LENGTH)
+    // Checked after the hash (the hashing half reports a mismatch of this row first).
+    if (!linked) {
+      this.fail(seq, 'broken_link', `prev of entry ${seq} is not the hash of entry ${seq - 1}`, true)
+      return
+    }
+    const named = this.checkpoints.valid.get(seq)
+    if (named) {
+      const stored = b.toString('latin1', hashAt, hashAt + 64)
+      if (named.some((cp) => cp.hash !== stored)) {
+        this.fail(
+          seq,
+          'checkpoint_mismatch',
+          `a signed checkpoint names a different hash for entry ${seq}`,
+          true,
+        )
+        return
+      }
+    }
+    put(this.lastHash, 0, b, hashAt, hashAt + 64)
+  }
+
+  private write(
+    b: Buffer,
+    seq: number,
+    bodyAt: number,
+    bodyLen: number,
+    prevAt: number,
+    tsAt: number,
+    typeAt: number,
+    typeLen: number,
+    type: Buffer | null,
+    hashAt: number,
+  ): void {
+    const seqText = String(seq)
+    const need = 64 + BODY_OPEN.length + bodyLen + this.chainPart.length + 64 + 64 + typeLen * 6 + 64
+    if (this.pos + need > this.data.length || 3 * (this.count + 1) > this.meta.length) {
+      this.flush()
+      if (need > this.data.length) {
+        this.data = Buffer.alloc(need)
+        this.meta = new Int32Array(3)
+      }
+    }
+    const d = this.data
+    let p = put(d, this.pos, b, hashAt, hashAt + 64)
+    const start = p
+    p = put(d, p, BODY_OPEN, 0, BODY_OPEN.length)
+    p += b.copy(d, p, bodyAt, bodyAt + bodyLen)
+    const bodyEnd = p
+    p = put(d, p, this.chainPart, 0, this.chainPart.length)
+    p = put(d, p, b, prevAt, prevAt + 64)
+    p = put(d, p, AFTER_PREV, 0, AFTER_PREV.length)
+    for (let i = 0; i < seqText.length; i++) d[p++] = seqText.charCodeAt(i)
+    p = put(d, p, AFTER_SEQ, 0, AFTER_SEQ.length)
+    p = put(d, p, b, tsAt, tsAt + TS_LENGTH)
+    p = put(d, p, AFTER_TS, 0, AFTER_TS.length)
+    if (type) p = put(d, p, type, 0, type.length)
+    else {
+      d[p++] = 0x22
+      p = put(d, p, b, typeAt, typeAt + typeLen)
+      d[p++] = 0x22
+    }
+    p = put(d, p, CLOSE, 0, CLOSE.length)
+    const m = 3 * this.count
+    this.meta[m] = start
+    this.meta[m + 1] = p
+    this.meta[m + 2] = bodyEnd
+    this.pos = p
+    this.count += 1
+    this.accepted += 1
+  }
+
+  private fail(seq: number, kind: ChainFailure['kind'], message: string, sent: boolean): void {
+    this.failure = { seq, kind, message }
+    this.sentFailure = sent
+    // A row that failed after it was written is not accepted: the report's count stops before it.
+    if (sent) this.accepted -= 1
+  }
+}
+
+function copyError(what: string): LedgerError {
+  return new LedgerError('LEDGER_UNAVAILABLE', `unexpected binary COPY data from the database: ${what}`)
+}
