@@ -39,8 +39,8 @@ export interface ParallelVerifyOptions
   readonly batchBytes?: number
   /** Rows per COPY statement (default 250,000). */
   readonly chunkRows?: number
-  /** Heap cap of the hashing thread, MiB (default: Node's own limit). */
-  readonly workerHeapMiB?: number
+  /** Sees the hashing thread once started (tests stop it to prove a dead thread fails verify). */
+  readonly onWorker?: (worker: Worker) => void
 }
 
 /** The report, and the Merkle root (hex) of the entries read when they all verified. */
@@ -266,13 +266,7 @@ class ParallelRun {
   private startWorker(): Worker {
     const entry = hashWorkerEntry()
     const workerData: HashWorkerData = { claimedSizes: [...this.claimsBySize.keys()] }
-    const heap = this.options.workerHeapMiB
-    const worker = new Worker(entry.filename, {
-      eval: entry.eval,
-      workerData,
-      stdin: false,
-      ...(heap ? { resourceLimits: { maxOldGenerationSizeMb: heap } } : {}),
-    })
+    const worker = new Worker(entry.filename, { eval: entry.eval, workerData, stdin: false })
     worker.on('message', (message: FromHashWorker) => {
       if (message.kind === 'root') {
         this.rootWaiter?.(message.root)
@@ -301,6 +295,7 @@ class ParallelRun {
     worker.on('error', (error) => died(describeError(error), error))
     worker.on('exit', (code) => died(`it exited with code ${code}`))
     this.worker = worker
+    this.options.onWorker?.(worker)
     return worker
   }
 
