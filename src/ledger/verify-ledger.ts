@@ -6,7 +6,8 @@ import type { VerifiableLedger } from './ledger.types.js'
 import { type ChainReport, verifyEntries } from './verify.js'
 import { type ClaimedRoot, MerkleVerifier, noteRoots, rootMismatch } from './verify-merkle.js'
 import { splitCheckpoints } from './verify-outcome.js'
-import { postgresChainSource, verifyInParallel } from './verify-parallel.js'
+import { verifyInParallel } from './verify-parallel.js'
+import { postgresChainSource } from './verify-postgres-source.js'
 
 export interface VerifyChainOptions {
   /** Also check the checkpoints written to this directory; a chain with anchor files must exist. */

@@ -1,16 +1,7 @@
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
-import { sql } from 'kysely'
 import type pg from 'pg'
 import { describeError } from '../shared/index.js'
-import { CHAIN_ID_PATTERN } from './chain.js'
-import { ledgerDatabase } from './create-ledger.js'
-import { postgresPoolOf } from './database.js'
 import { LedgerError } from './errors.js'
-import type { VerifiableLedger } from './ledger.types.js'
 import { CopyOut } from './pg-copy-out.js'
 import type { ChainFailure, ChainReport, VerifyEntriesOptions } from './verify.js'
 import { bodyTextOf } from './verify.js'
@@ -19,6 +10,7 @@ import { HashChecker } from './verify-hash-batch.js'
 import type { FromHashWorker, HashWorkerData, ToHashWorker } from './verify-hash-worker.js'
 import { type ClaimedRoot, rootMismatch } from './verify-merkle.js'
 import { concludeChain, type SplitCheckpoints } from './verify-outcome.js'
+import { hashWorkerEntry } from './verify-postgres-source.js'
 import { type RowBatch, RowBatcher } from './verify-row-batch.js'
 
 // The verifier for a chain on PostgreSQL, on two cores: this thread reads the rows (binary COPY, in
@@ -26,8 +18,7 @@ import { type RowBatch, RowBatcher } from './verify-row-batch.js'
 // hashes each entry (chain hash and Merkle leaf) and grows the Merkle tree. Same checks, same first
 // failure, same report as verifyEntries; docs/ledger-format.md, "Verification algorithm".
 
-/** The SQL text of one COPY chunk: rows of the chain with `seq > after`, at most `limit`. @internal */
-export type CopyChunkSql = (after: number, limit: number) => string
+import type { CopyChunkSql } from './verify-postgres-source.js'
 
 export interface ParallelVerifyOptions
   extends Pick<VerifyEntriesOptions, 'expected' | 'freshness' | 'onProgress' | 'progressEvery'> {
@@ -50,49 +41,6 @@ export interface ParallelVerifyOutcome {
 }
 
 const IN_FLIGHT = 4
-
-/**
- * The direct PostgreSQL reader for a ledger made by createLedger on a database opened by
- * openDatabase, when its rows can be read byte for byte: a UTF-8 server (the bytes the writer hashed)
- * and a chain id of the format's alphabet (it is inlined as a literal: COPY takes no parameters).
- * Null otherwise (PGlite, a wrapped ledger): the caller reads `rawRows` instead.
- *
- * @internal
- * @example
- * const source = await postgresChainSource(ledger, 'default')
- */
-export async function postgresChainSource(
-  ledger: VerifiableLedger,
-  chain: string,
-): Promise<{ readonly pool: pg.Pool; readonly chunkSql: CopyChunkSql } | null> {
-  const db = ledgerDatabase(ledger)
-  const pool = db ? postgresPoolOf(db) : undefined
-  if (!db || !pool || !CHAIN_ID_PATTERN.test(chain)) return null
-  const encoding = await sql<{ server_encoding: string }>`SHOW server_encoding`.execute(db)
-  if (encoding.rows[0]?.server_encoding !== 'UTF8') return null
-  // `body` is json, whose binary form is its text as stored: the bytes the writer hashed.
-  const chunkSql: CopyChunkSql = (after, limit) =>
-    sql`COPY (SELECT seq, ts, type, body, prev, hash FROM ledger_entries
-      WHERE chain = ${sql.lit(chain)} AND seq > ${sql.lit(after)} ORDER BY seq LIMIT ${sql.lit(limit)})
-      TO STDOUT (FORMAT binary)`.compile(db).sql
-  return { pool, chunkSql }
-}
-
-function hashWorkerEntry(): { readonly filename: string | URL; readonly eval: boolean } {
-  // Built code (dist/) runs the .js worker; from the TypeScript sources (tests, tsx) the worker
-  // registers tsx first, as the policy and replay workers do (a worker does not inherit loader hooks).
-  const here = import.meta.url
-  if (!here.endsWith('.ts')) return { filename: new URL('./verify-hash-worker.js', here), eval: false }
-  const require = createRequire(here)
-  const manifestPath = require.resolve('tsx/package.json')
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
-    exports: Record<string, { import: { default: string } }>
-  }
-  const api = pathToFileURL(join(dirname(manifestPath), manifest.exports['./esm/api']!.import.default)).href
-  const entry = new URL('./verify-hash-worker.ts', here).href
-  const code = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}) })`
-  return { filename: code, eval: true }
-}
 
 /** A failure with where it falls in the stream: rows before it, then which check of that row. */
 interface Ranked {

@@ -13,11 +13,8 @@ import { leafHash, MerkleFrontier } from '../../src/ledger/tlog/index.js'
 import { LeafFrontier } from '../../src/ledger/verify-hash-batch.js'
 import { MerkleVerifier } from '../../src/ledger/verify-merkle.js'
 import { splitCheckpoints } from '../../src/ledger/verify-outcome.js'
-import {
-  type ParallelVerifyOptions,
-  postgresChainSource,
-  verifyInParallel,
-} from '../../src/ledger/verify-parallel.js'
+import { type ParallelVerifyOptions, verifyInParallel } from '../../src/ledger/verify-parallel.js'
+import { postgresChainSource } from '../../src/ledger/verify-postgres-source.js'
 import { canonicalJson } from '../../src/shared/index.js'
 import {
   createPostgresBackend,
