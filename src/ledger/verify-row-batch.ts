@@ -281,7 +281,10 @@ export class RowBatcher {
     hashAt: number,
   ): void {
     const seqText = String(seq)
-    const need = 64 + BODY_OPEN.length + bodyLen + this.chainPart.length + 64 + 64 + typeLen * 6 + 64
+    // The text, then room for the whole tuple: it is copied in once (one native copy) and the text is
+    // assembled from it with copyWithin, which costs less than a copy per field from pg's buffer.
+    const text = 64 + BODY_OPEN.length + bodyLen + this.chainPart.length + 64 + 64 + typeLen * 6 + 64
+    const need = text + b.length
     if (this.pos + need > this.data.length || 3 * (this.count + 1) > this.meta.length) {
       this.flush()
       if (need > this.data.length) {
@@ -290,25 +293,41 @@ export class RowBatcher {
       }
     }
     const d = this.data
-    let p = put(d, this.pos, b, hashAt, hashAt + 64)
+    const t = this.pos + text
+    d.set(b, t)
+    let p = this.pos
+    d.copyWithin(p, t + hashAt, t + hashAt + 64)
+    p += 64
     const start = p
-    p = put(d, p, BODY_OPEN, 0, BODY_OPEN.length)
-    p += b.copy(d, p, bodyAt, bodyAt + bodyLen)
+    d.set(BODY_OPEN, p)
+    p += BODY_OPEN.length
+    d.copyWithin(p, t + bodyAt, t + bodyAt + bodyLen)
+    p += bodyLen
     const bodyEnd = p
-    p = put(d, p, this.chainPart, 0, this.chainPart.length)
-    p = put(d, p, b, prevAt, prevAt + 64)
-    p = put(d, p, AFTER_PREV, 0, AFTER_PREV.length)
+    d.set(this.chainPart, p)
+    p += this.chainPart.length
+    d.copyWithin(p, t + prevAt, t + prevAt + 64)
+    p += 64
+    d.set(AFTER_PREV, p)
+    p += AFTER_PREV.length
     for (let i = 0; i < seqText.length; i++) d[p++] = seqText.charCodeAt(i)
-    p = put(d, p, AFTER_SEQ, 0, AFTER_SEQ.length)
-    p = put(d, p, b, tsAt, tsAt + TS_LENGTH)
-    p = put(d, p, AFTER_TS, 0, AFTER_TS.length)
-    if (type) p = put(d, p, type, 0, type.length)
-    else {
+    d.set(AFTER_SEQ, p)
+    p += AFTER_SEQ.length
+    d.copyWithin(p, t + tsAt, t + tsAt + TS_LENGTH)
+    p += TS_LENGTH
+    d.set(AFTER_TS, p)
+    p += AFTER_TS.length
+    if (type) {
+      d.set(type, p)
+      p += type.length
+    } else {
       d[p++] = 0x22
-      p = put(d, p, b, typeAt, typeAt + typeLen)
+      d.copyWithin(p, t + typeAt, t + typeAt + typeLen)
+      p += typeLen
       d[p++] = 0x22
     }
-    p = put(d, p, CLOSE, 0, CLOSE.length)
+    d.set(CLOSE, p)
+    p += CLOSE.length
     const m = 3 * this.count
     this.meta[m] = start
     this.meta[m + 1] = p
