@@ -73,7 +73,7 @@ export async function verifyChain(
   const direct = options.deep ? null : await postgresChainSource(ledger, chain)
   if (direct) {
     // PostgreSQL: rows read by binary COPY on this thread, hashed on a second one (verify-parallel.ts).
-    const { report, root } = await verifyInParallel(await direct.pool.connect(), direct.chunkSql, {
+    const { report, root } = await verifyInParallel(await direct.pool.connect(), direct, {
       chain,
       checkpoints: splitCheckpoints(chain, checkpoints, options.trustedKeys),
       claims: notes.roots,

@@ -18,7 +18,7 @@ import { type RowBatch, RowBatcher } from './verify-row-batch.js'
 // hashes each entry (chain hash and Merkle leaf) and grows the Merkle tree. Same checks, same first
 // failure, same report as verifyEntries; docs/ledger-format.md, "Verification algorithm".
 
-import type { CopyChunkSql } from './verify-postgres-source.js'
+import type { CopyChunkSql, PostgresChainSource } from './verify-postgres-source.js'
 
 export interface ParallelVerifyOptions
   extends Pick<VerifyEntriesOptions, 'expected' | 'freshness' | 'onProgress' | 'progressEvery'> {
@@ -58,17 +58,19 @@ interface Ranked {
  *   valid report); LEDGER_UNAVAILABLE for a COPY stream that is not what was asked for; driver errors
  *   as thrown by `pg`.
  * @example
- * const { report, root } = await verifyInParallel(client, (after, n) => copySql(after, n), options)
+ * const { report, root } = await verifyInParallel(await source.pool.connect(), source, options)
  */
 export async function verifyInParallel(
   client: pg.PoolClient,
-  chunkSql: CopyChunkSql,
+  source: Pick<PostgresChainSource, 'chunkSql' | 'prelude' | 'end'>,
   options: ParallelVerifyOptions,
 ): Promise<ParallelVerifyOutcome> {
   const run = new ParallelRun(client, options)
   let failed = true
   try {
-    const outcome = await run.verify(chunkSql)
+    for (const statement of source.prelude) await client.query(statement)
+    const outcome = await run.verify(source.chunkSql)
+    await client.query(source.end)
     failed = false
     return outcome
   } finally {

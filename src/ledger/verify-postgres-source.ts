@@ -14,6 +14,15 @@ import type { VerifiableLedger } from './ledger.types.js'
 /** The SQL text of one COPY chunk: rows of the chain with `seq > after`, at most `limit`. @internal */
 export type CopyChunkSql = (after: number, limit: number) => string
 
+/** How to read one chain's rows straight from PostgreSQL. @internal */
+export interface PostgresChainSource {
+  readonly pool: pg.Pool
+  readonly chunkSql: CopyChunkSql
+  /** Statements run first on the connection (a read-only snapshot, the plan), and the last one. */
+  readonly prelude: readonly string[]
+  readonly end: string
+}
+
 /**
  * The direct PostgreSQL reader for a ledger made by createLedger on a database opened by
  * openDatabase, when its rows can be read byte for byte: a UTF-8 server (the bytes the writer hashed)
@@ -27,7 +36,7 @@ export type CopyChunkSql = (after: number, limit: number) => string
 export async function postgresChainSource(
   ledger: VerifiableLedger,
   chain: string,
-): Promise<{ readonly pool: pg.Pool; readonly chunkSql: CopyChunkSql } | null> {
+): Promise<PostgresChainSource | null> {
   const db = ledgerDatabase(ledger)
   const pool = db ? postgresPoolOf(db) : undefined
   if (!db || !pool || !CHAIN_ID_PATTERN.test(chain)) return null
@@ -38,7 +47,15 @@ export async function postgresChainSource(
     sql`COPY (SELECT seq, ts, type, body, prev, hash FROM ledger_entries
       WHERE chain = ${sql.lit(chain)} AND seq > ${sql.lit(after)} ORDER BY seq LIMIT ${sql.lit(limit)})
       TO STDOUT (FORMAT binary)`.compile(db).sql
-  return { pool, chunkSql }
+  // One snapshot for every chunk; the primary key's range scan whatever the statistics say (a table
+  // just filled, never analyzed, would otherwise get a full scan and sort per chunk); no JIT compile.
+  const prelude = [
+    sql`BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY`,
+    sql`SET LOCAL enable_seqscan = off`,
+    sql`SET LOCAL enable_bitmapscan = off`,
+    sql`SET LOCAL jit = off`,
+  ].map((q) => q.compile(db).sql)
+  return { pool, chunkSql, prelude, end: sql`COMMIT`.compile(db).sql }
 }
 
 /**

@@ -94,7 +94,7 @@ describe.skipIf(!postgresEnabled)('verify on PostgreSQL: binary COPY reader and 
     const ledger = createLedger(handle.db)
     const source = await postgresChainSource(ledger, chain)
     if (!source) throw new Error('expected the PostgreSQL source')
-    return verifyInParallel(await source.pool.connect(), source.chunkSql, {
+    return verifyInParallel(await source.pool.connect(), source, {
       chain,
       checkpoints: splitCheckpoints(chain, await ledger.checkpoints(chain), undefined),
       claims: [],
