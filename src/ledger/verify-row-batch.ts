@@ -3,6 +3,7 @@ import { GENESIS_PREV } from './ledger.types.js'
 import type { ChainFailure } from './verify.js'
 import type { HashBatch } from './verify-hash-batch.js'
 import type { SplitCheckpoints } from './verify-outcome.js'
+import { isHex64, isTimestamp, plainAscii, startsAnObject, TS_LENGTH } from './verify-row-bytes.js'
 
 // The reading half of the parallel verifier: rows arrive as PostgreSQL binary COPY tuples
 // (seq int8, ts, type, body, prev, hash as text bytes; untrusted), are checked field by field as
@@ -18,7 +19,6 @@ export interface RowBatch extends HashBatch {
 
 const FIELDS = 6
 const HEADER = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1')
-const TS_LENGTH = 24
 // Member names around the envelope values, in RFC 8785 order (see entryCanonicalText in chain.ts).
 const BODY_OPEN = Buffer.from('\0{"body":')
 const AFTER_PREV = Buffer.from('","seq":')
@@ -26,49 +26,6 @@ const AFTER_SEQ = Buffer.from(',"ts":"')
 const AFTER_TS = Buffer.from('","type":')
 const CLOSE = Buffer.from(',"v":1}')
 const TWO_32 = 4294967296
-
-// Lowercase hex digits, by byte.
-const HEX = new Uint8Array(256)
-for (const c of Buffer.from('0123456789abcdef')) HEX[c] = 1
-
-function isHex64(b: Buffer, at: number): boolean {
-  let ok = 1
-  for (let i = at; i < at + 64; i++) ok &= HEX[b[i]!]!
-  return ok === 1
-}
-
-// Short pieces are copied byte by byte: Buffer#copy costs more per call than a short loop.
-function put(d: Buffer, p: number, src: Uint8Array, from: number, to: number): number {
-  for (let i = from; i < to; i++) d[p++] = src[i]!
-  return p
-}
-
-// `^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$` over bytes.
-const TS_SHAPE = '0000-00-00T00:00:00.000Z'
-function isTimestamp(b: Buffer, at: number): boolean {
-  for (let i = 0; i < TS_LENGTH; i++) {
-    const c = b[at + i]!
-    const want = TS_SHAPE.charCodeAt(i)
-    if (want === 0x30 ? c < 0x30 || c > 0x39 : c !== want) return false
-  }
-  return true
-}
-
-function startsAnObject(b: Buffer, at: number, end: number): boolean {
-  let i = at
-  // JSON whitespace: space, tab, line feed, carriage return.
-  while (i < end && (b[i] === 0x20 || b[i] === 0x09 || b[i] === 0x0a || b[i] === 0x0d)) i++
-  return i < end && b[i] === 0x7b
-}
-
-// JSON.stringify leaves printable ASCII other than `"` and `\` as it is.
-function plainAscii(b: Buffer, at: number, end: number): boolean {
-  for (let i = at; i < end; i++) {
-    const c = b[i]!
-    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false
-  }
-  return true
-}
 
 /**
  * Turns one chain's binary COPY tuples into hash batches, checking what needs no hash on the way.
@@ -265,7 +222,7 @@ export class RowBatcher {
         return
       }
     }
-    put(this.lastHash, 0, b, hashAt, hashAt + 64)
+    b.copy(this.lastHash, 0, hashAt, hashAt + 64)
   }
 
   private write(
