@@ -178,7 +178,9 @@ async function main(): Promise<void> {
           if (options.sections.has('verify'))
             await section('verify', kind, async () => {
               const n = kind === 'postgres' ? options.verifyEntries : options.verifyEntriesPglite
-              results.verify.push(await benchVerify(store, location, n, options.verifyNodeOptions))
+              // Without --verify-node-options: the heap flags `arbiter verify` runs with.
+              const flags = options.verifyNodeOptions.length > 0 ? options.verifyNodeOptions : undefined
+              results.verify.push(await benchVerify(store, location, n, flags))
             })
         } finally {
           await store.close()

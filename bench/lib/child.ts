@@ -15,6 +15,7 @@ export function compileWorker(name: string): string {
       ...WORKERS.map((w) => resolve(repoRoot, 'bench', 'workers', `${w}.ts`)),
       // Loaded by path from a worker thread, not imported: compiled alongside.
       resolve(repoRoot, 'src', 'replay', 'replay-worker.ts'),
+      resolve(repoRoot, 'src', 'ledger', 'verify-hash-worker.ts'),
     ]
     const flags = [
       '--noCheck',

@@ -44,7 +44,7 @@ export interface BenchOptions {
   readonly verifyEntries: number
   /** Chain length on PGlite (`--verify-entries-pglite`); writing it there takes minutes for a million. */
   readonly verifyEntriesPglite: number
-  /** Extra Node flags for the verifier process (e.g. V8 heap limits); none by default. */
+  /** Node flags for the verifier process instead of those `arbiter verify` runs with (bench/sections/verify.ts). */
   readonly verifyNodeOptions: readonly string[]
   readonly multiProcessSeconds: number
   /** Recorded decisions the replay section replays (`--replay-decisions`; default 1,000,000, quick 20,000). */

@@ -105,8 +105,9 @@ export function checkTargets(r: BenchResults): TargetCheck[] {
       p && p.vsPlain >= 0.5,
     )
   }
-  for (const v of r.verify) {
-    const label = `${v.backend}: verify ${fmt(v.entries)} entries`
+  // The issue's targets are for PostgreSQL (PGlite's engine alone is ~336 MB resident): its rows only.
+  for (const v of r.verify.filter((x) => x.backend === 'postgres')) {
+    const label = `${v.backend}: verify ${fmt(v.entries)} entries incl. Merkle root`
     check(
       4,
       `${label} ≥ 200,000 entries/s (valid chain)`,
@@ -271,9 +272,14 @@ export function renderTable(r: BenchResults): string {
     }
   }
   if (r.verify.length > 0) {
-    const w = [10, 11, 7, 9, 12, 14, 12]
-    lines.push('', '4. Chain verification (child process)')
-    lines.push(row(['backend', 'entries', 'valid', 'seconds', 'entries/s', 'peak RSS MB', 'start RSS MB'], w))
+    const w = [10, 11, 7, 9, 12, 14, 12, 12]
+    lines.push('', '4. Chain verification incl. Merkle root (child process, `arbiter verify` heap flags)')
+    lines.push(
+      row(
+        ['backend', 'entries', 'valid', 'seconds', 'entries/s', 'peak RSS MB', 'start RSS MB', 'stored tree'],
+        w,
+      ),
+    )
     for (const v of r.verify) {
       lines.push(
         row(
@@ -285,6 +291,7 @@ export function renderTable(r: BenchResults): string {
             fmt(v.entriesPerSec),
             fmt(v.peakRssMB, 1),
             fmt(v.startRssMB, 1),
+            v.storedTree ? 'compared' : 'absent',
           ],
           w,
         ),

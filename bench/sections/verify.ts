@@ -15,8 +15,10 @@ export interface VerifyResult {
   /** VmRSS of the same process after imports and opening the database, before verifying. */
   readonly startRssMB: number
   readonly generateSeconds: number
-  /** Node flags the verifier ran with (none unless `--verify-node-options`). */
+  /** Node flags the verifier ran with: those `arbiter verify` re-runs itself with, unless `--verify-node-options`. */
   readonly nodeOptions: readonly string[]
+  /** Whether a stored Merkle tree reached the head, so its root was compared too (the recomputed root always is, with the signed notes'). */
+  readonly storedTree: boolean
   readonly detail?: string
 }
 
@@ -27,18 +29,28 @@ export interface VerifyWorkerReport {
   readonly seconds: number
   readonly peakRssMB: number
   readonly startRssMB: number
+  readonly storedTree: boolean
   readonly detail?: string
 }
 
+/** The heap flags bin/arbiter.js re-runs `arbiter verify` with (the command an operator runs). */
+export const CLI_VERIFY_NODE_OPTIONS: readonly string[] = [
+  '--max-old-space-size=96',
+  '--max-semi-space-size=2',
+]
+
 /**
  * Item 4: a valid `n`-entry chain is written (hashed in Node, batched inserts), the store is closed, and
- * a fresh bare-Node child process verifies it with Arbiter's `verifyChain`; its own VmHWM is the peak RSS.
+ * a fresh bare-Node child process verifies it with Arbiter's `verifyChain`, as `arbiter verify` does
+ * (same heap flags; on PostgreSQL the binary COPY reader with the hashing thread, every chain hash,
+ * link and checkpoint, and the Merkle root recomputed and compared with the signed notes' and the
+ * stored tree's); its own VmHWM (both threads) is the peak RSS.
  */
 export async function benchVerify(
   store: BenchStore,
   location: StoreLocation,
   n: number,
-  nodeOptions: readonly string[] = [],
+  nodeOptions: readonly string[] = CLI_VERIFY_NODE_OPTIONS,
 ): Promise<VerifyResult> {
   const chain = 'bench-verify'
   const t0 = nowUs()
@@ -58,6 +70,7 @@ export async function benchVerify(
     startRssMB: round(report.startRssMB, 1),
     generateSeconds,
     nodeOptions,
+    storedTree: report.storedTree,
     ...(report.detail === undefined ? {} : { detail: report.detail }),
   }
 }

@@ -13,7 +13,11 @@ try {
   const t0 = nowUs()
   const outcome = await verifyStoredChain(store, chain)
   const seconds = (nowUs() - t0) / 1e6
-  tellParent({ type: 'result', ...outcome, seconds, peakRssMB: peakRssMB(), startRssMB })
+  const peak = peakRssMB()
+  // Whether verify had a stored tree to compare with (after the clock stopped).
+  const storedRoot = await store.ledger.merkleRoot?.(chain, outcome.entries)
+  const storedTree = storedRoot !== undefined && storedRoot !== null
+  tellParent({ type: 'result', ...outcome, seconds, peakRssMB: peak, startRssMB, storedTree })
   await store.close()
 } catch (error) {
   tellParent({ type: 'error', message: error instanceof Error ? error.message : String(error) })

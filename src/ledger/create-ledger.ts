@@ -4,6 +4,20 @@ import type { LedgerDatabase } from './schema.js'
 
 export type CreateLedgerOptions = KyselyLedgerStoreOptions
 
+// Which database each ledger made here reads: verify uses it to read PostgreSQL rows directly.
+const databases = new WeakMap<object, Kysely<LedgerDatabase>>()
+
+/**
+ * The database a ledger made by {@link createLedger} runs on; undefined for any other ledger.
+ *
+ * @internal
+ * @example
+ * const db = ledgerDatabase(ledger)
+ */
+export function ledgerDatabase(ledger: object): Kysely<LedgerDatabase> | undefined {
+  return databases.get(ledger)
+}
+
 /**
  * Creates the ledger over an open (and migrated) database.
  *
@@ -17,5 +31,7 @@ export function createLedger(
   db: Kysely<LedgerDatabase>,
   options: CreateLedgerOptions = {},
 ): KyselyLedgerStore {
-  return new KyselyLedgerStore(db, options)
+  const ledger = new KyselyLedgerStore(db, options)
+  databases.set(ledger, db)
+  return ledger
 }

@@ -36,6 +36,22 @@ export interface OpenDatabaseOptions {
 /** The default data directory of the embedded database. */
 export const DEFAULT_DATA_DIR = '.arbiter'
 
+// The pool behind each PostgreSQL handle's Kysely instance, for the few readers that speak the
+// protocol directly (verify's binary COPY); PGlite handles have none.
+const pools = new WeakMap<object, pg.Pool>()
+
+/**
+ * The `pg` pool of a database opened by {@link openDatabase} on PostgreSQL; undefined for PGlite or
+ * a Kysely instance made elsewhere.
+ *
+ * @internal
+ * @example
+ * const pool = postgresPoolOf(handle.db) // pg.Pool | undefined
+ */
+export function postgresPoolOf(db: object): pg.Pool | undefined {
+  return pools.get(db)
+}
+
 // PostgreSQL types we read as text so nothing is lost: int8 (20) stays a decimal string.
 const INT8_OID = 20
 
@@ -84,6 +100,7 @@ async function openPostgres(databaseUrl: string, options: OpenDatabaseOptions): 
       cause: error,
     })
   }
+  pools.set(db, pool)
   return { db, kind: 'postgres', close: () => db.destroy() }
 }
 

@@ -18,6 +18,8 @@ import { ArbiterError } from '../shared/index.js'
  * - `LEDGER_EXPORT_INVALID`: bad export options (range, format).
  * - `LEDGER_CHAIN_NOT_FOUND`: a chain named for verification is known nowhere (database, anchors,
  *   expected chains).
+ * - `LEDGER_VERIFY_WORKER_FAILED`: the thread that hashes entries for `verify` failed or died; the
+ *   chain is reported as not verified (an error, never a valid report).
  */
 export type LedgerErrorCode =
   | 'LEDGER_UNAVAILABLE'
@@ -33,6 +35,7 @@ export type LedgerErrorCode =
   | 'LEDGER_NOT_MIGRATED'
   | 'LEDGER_EXPORT_INVALID'
   | 'LEDGER_CHAIN_NOT_FOUND'
+  | 'LEDGER_VERIFY_WORKER_FAILED'
 
 /** A ledger failure with a stable {@link LedgerErrorCode}. */
 export class LedgerError extends ArbiterError<LedgerErrorCode> {}

@@ -4,7 +4,10 @@ import type { TrustedKey } from './checkpoint.js'
 import { LedgerError } from './errors.js'
 import type { VerifiableLedger } from './ledger.types.js'
 import { type ChainReport, verifyEntries } from './verify.js'
-import { MerkleVerifier, noteRoots } from './verify-merkle.js'
+import { type ClaimedRoot, MerkleVerifier, noteRoots, rootMismatch } from './verify-merkle.js'
+import { splitCheckpoints } from './verify-outcome.js'
+import { verifyInParallel } from './verify-parallel.js'
+import { postgresChainSource } from './verify-postgres-source.js'
 
 export interface VerifyChainOptions {
   /** Also check the checkpoints written to this directory; a chain with anchor files must exist. */
@@ -65,25 +68,46 @@ export async function verifyChain(
   const checkpoints = [...(await ledger.checkpoints(chain)), ...anchors]
   const maxAgeMs = options.maxCheckpointAgeMs ?? 0
   const notes = noteRoots(chain, checkpoints, options.trustedKeys)
+  const expected = anchors.length > 0 || (options.expectedChains ?? []).includes(chain)
+  const freshness = maxAgeMs > 0 ? { now: (options.clock ?? systemClock).now(), maxAgeMs } : undefined
+  const direct = options.deep ? null : await postgresChainSource(ledger, chain)
+  if (direct) {
+    // PostgreSQL: rows read by binary COPY on this thread, hashed on a second one (verify-parallel.ts).
+    const { report, root } = await verifyInParallel(await direct.pool.connect(), direct, {
+      chain,
+      checkpoints: splitCheckpoints(chain, checkpoints, options.trustedKeys),
+      claims: notes.roots,
+      ...(expected ? { expected: true } : {}),
+      ...(freshness ? { freshness } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    })
+    const rootBytes = root === null ? null : Buffer.from(root, 'hex')
+    return checkMerkle(
+      ledger,
+      report,
+      (claims) => (rootBytes ? rootMismatch(claims, rootBytes) : null),
+      notes.problems,
+    )
+  }
   const merkle = new MerkleVerifier(notes.roots)
   const report = await verifyEntries(ledger.rawRows(chain), {
     merkle,
     chain,
     checkpoints,
-    expected: anchors.length > 0 || (options.expectedChains ?? []).includes(chain),
+    expected,
     ...(options.trustedKeys ? { trustedKeys: options.trustedKeys } : {}),
-    ...(maxAgeMs > 0 ? { freshness: { now: (options.clock ?? systemClock).now(), maxAgeMs } } : {}),
+    ...(freshness ? { freshness } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.deep ? { deep: true } : {}),
   })
-  return checkMerkle(ledger, report, merkle, notes.problems)
+  return checkMerkle(ledger, report, (claims) => merkle.check(claims), notes.problems)
 }
 
 /** After the entries verified: a bad signed note, then the stored tree's root at the head, must agree. */
 async function checkMerkle(
   ledger: VerifiableLedger,
   report: ChainReport,
-  merkle: MerkleVerifier,
+  checkRoot: (claims: readonly ClaimedRoot[]) => string | null,
   problems: readonly { seq: number; message: string }[],
 ): Promise<ChainReport> {
   if (!report.ok || !report.head) return report
@@ -96,7 +120,7 @@ async function checkMerkle(
     }
   const stored = ledger.merkleRoot ? await ledger.merkleRoot(report.chain, report.head.seq) : null
   const mismatch = stored
-    ? merkle.check([{ size: report.head.seq, root: stored, what: 'the stored Merkle tree' }])
+    ? checkRoot([{ size: report.head.seq, root: stored, what: 'the stored Merkle tree' }])
     : null
   if (!mismatch) return report
   return {

@@ -84,14 +84,25 @@ export class MerkleVerifier {
 
   /** Checks a root claimed for the current size (e.g. the stored tree's); returns a message or null. */
   check(claims: readonly ClaimedRoot[]): string | null {
-    const root = this.frontier.root()
-    const bad = claims.find((c) => !root.equals(Buffer.from(c.root)))
-    if (!bad) return null
-    return `${bad.what} names Merkle root ${Buffer.from(bad.root).toString('hex')} at size ${bad.size}; the entries give ${root.toString('hex')}`
+    return rootMismatch(claims, this.frontier.root())
   }
 
   /** Leaves added so far. */
   get size(): number {
     return this.frontier.size
   }
+}
+
+/**
+ * The first of `claims` whose root is not `root` (the recomputed one at their size), as a message;
+ * null when they all agree.
+ *
+ * @internal
+ * @example
+ * rootMismatch([{ size: 9, root: stored, what: 'the stored Merkle tree' }], recomputed) // null if equal
+ */
+export function rootMismatch(claims: readonly ClaimedRoot[], root: Buffer): string | null {
+  const bad = claims.find((c) => !root.equals(Buffer.from(c.root)))
+  if (!bad) return null
+  return `${bad.what} names Merkle root ${Buffer.from(bad.root).toString('hex')} at size ${bad.size}; the entries give ${root.toString('hex')}`
 }

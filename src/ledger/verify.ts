@@ -1,10 +1,11 @@
 import { z } from 'zod'
 import { canonicalJson, sha256Hex } from '../shared/index.js'
 import { entryCanonicalText } from './chain.js'
-import { checkCheckpointSignature, type StoredCheckpoint, type TrustedKey } from './checkpoint.js'
+import type { TrustedKey } from './checkpoint.js'
 import { GENESIS_PREV } from './ledger.types.js'
-import { checkpointRowSchema, entryRowSchema, parseBodyText, parseStoredRow } from './row.js'
+import { entryRowSchema, parseBodyText, parseStoredRow } from './row.js'
 import type { MerkleVerifier } from './verify-merkle.js'
+import { concludeChain, splitCheckpoints } from './verify-outcome.js'
 
 /** The kinds of break `verify` reports (docs/ledger-format.md, "Verification algorithm"). */
 export type BreakKind =
@@ -71,7 +72,13 @@ export interface VerifyEntriesOptions {
 // Entries may arrive as stored rows (body text) or as parsed entries (body object).
 const objectBody = entryRowSchema.extend({ body: z.record(z.string(), z.unknown()) })
 
-function bodyTextOf(body: string | Record<string, unknown>): string | null {
+/**
+ * The RFC 8785 text of a body given as stored text or as an object; null when it is not a JSON object
+ * that can be canonicalised (untrusted input: never throws).
+ *
+ * @internal
+ */
+export function bodyTextOf(body: string | Record<string, unknown>): string | null {
   if (typeof body !== 'string') {
     try {
       return canonicalJson(body)
@@ -94,86 +101,6 @@ function startsAnObject(text: string): boolean {
   // JSON whitespace: space, tab, line feed, carriage return.
   while (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) c = text.charCodeAt(++i)
   return c === 0x7b
-}
-
-interface SplitCheckpoints {
-  readonly valid: Map<number, StoredCheckpoint[]>
-  readonly maxSeq: number
-  readonly count: number
-  /** The valid checkpoint with the newest `ts`. */
-  readonly newest: StoredCheckpoint | null
-  readonly bad: ChainFailure | null
-}
-
-function splitCheckpoints(
-  chain: string,
-  raw: Iterable<unknown>,
-  trusted: readonly TrustedKey[] | undefined,
-): SplitCheckpoints {
-  const valid = new Map<number, StoredCheckpoint[]>()
-  let maxSeq = 0
-  let count = 0
-  let newest: StoredCheckpoint | null = null
-  let bad: ChainFailure | null = null
-  for (const item of raw) {
-    const parsed = checkpointRowSchema.safeParse(item)
-    if (!parsed.success) {
-      const seq = Number((item as { seq?: unknown })?.seq) || 0
-      const chainOf = (item as { chain?: unknown })?.chain
-      if (chainOf !== chain) continue
-      if (!bad || seq < bad.seq)
-        bad = { seq, kind: 'bad_signature', message: `malformed checkpoint at seq ${seq}` }
-      continue
-    }
-    const cp = parsed.data
-    if (cp.chain !== chain) continue
-    const problem =
-      trusted?.length === 0
-        ? `checkpoint at seq ${cp.seq} is signed by untrusted key ${cp.key_id} (no key is trusted)`
-        : checkCheckpointSignature(cp, trusted)
-    if (problem) {
-      if (!bad || cp.seq < bad.seq) bad = { seq: cp.seq, kind: 'bad_signature', message: problem }
-      continue
-    }
-    count += 1
-    maxSeq = Math.max(maxSeq, cp.seq)
-    if (!newest || timeOf(cp.ts) > timeOf(newest.ts)) newest = cp
-    const list = valid.get(cp.seq) ?? []
-    list.push(cp)
-    valid.set(cp.seq, list)
-  }
-  return { valid, maxSeq, count, newest, bad }
-}
-
-// Signed checkpoint times are RFC 3339; an unparseable one (signed, so written by the key holder) is old.
-function timeOf(ts: string): number {
-  const t = Date.parse(ts)
-  return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t
-}
-
-/** `stale_checkpoint` when the chain's newest signature is older than the allowed age (see options). */
-function staleness(
-  cps: SplitCheckpoints,
-  firstTs: string | null,
-  freshness: NonNullable<VerifyEntriesOptions['freshness']>,
-): ChainFailure | null {
-  if (firstTs === null || freshness.maxAgeMs <= 0) return null
-  const cutoff = freshness.now.getTime() - freshness.maxAgeMs
-  const now = freshness.now.toISOString()
-  if (cps.newest) {
-    if (timeOf(cps.newest.ts) >= cutoff) return null
-    return {
-      seq: cps.newest.seq,
-      kind: 'stale_checkpoint',
-      message: `the newest signed checkpoint (seq ${cps.newest.seq}, ${cps.newest.ts}) is older than ${freshness.maxAgeMs} ms at ${now}`,
-    }
-  }
-  if (timeOf(firstTs) >= cutoff) return null
-  return {
-    seq: 1,
-    kind: 'stale_checkpoint',
-    message: `no signed checkpoint, and entry 1 (${firstTs}) is older than ${freshness.maxAgeMs} ms at ${now}`,
-  }
 }
 
 /**
@@ -270,22 +197,15 @@ export async function verifyEntries(
     expected += 1
     if (options.onProgress && count % every === 0) options.onProgress(count)
   }
-  const last = count > 0 ? { seq: expected - 1, hash: prev } : null
-  if (!failure && count === 0 && (options.expected || cps.count > 0))
-    fail(
-      1,
-      'missing_chain',
-      `chain ${chain} has no entries in the database, but ${cps.count > 0 ? `a signed checkpoint names entry ${cps.maxSeq}` : 'it is expected to exist'}`,
-    )
-  if (!failure && cps.maxSeq > expected - 1)
-    fail(
-      expected,
-      'truncated',
-      `a signed checkpoint names entry ${cps.maxSeq}; the chain ends at ${expected - 1}`,
-    )
-  if (!failure && options.freshness) failure = staleness(cps, firstTs, options.freshness)
-  const rowFailure = failure as ChainFailure | null
-  const first = cps.bad && (!rowFailure || cps.bad.seq < rowFailure.seq) ? cps.bad : rowFailure
   options.onProgress?.(count)
-  return { chain, ok: first === null, entries: count, head: last, checkpoints: cps.count, failure: first }
+  return concludeChain({
+    chain,
+    checkpoints: cps,
+    count,
+    head: count > 0 ? { seq: expected - 1, hash: prev } : null,
+    failure,
+    firstTs,
+    ...(options.expected ? { expected: true } : {}),
+    ...(options.freshness ? { freshness: options.freshness } : {}),
+  })
 }
