@@ -353,7 +353,10 @@ export function renderTable(r: BenchResults): string {
   }
   if (r.tracing?.length) lines.push(...renderTracing(r.tracing))
   lines.push(...renderMcp(r.mcp))
-  lines.push('', 'Targets (issue 6: items 1 to 5; issue 9: item 6; issue 12: item 7; issue 11: item 8; issue 13: item 11)')
+  lines.push(
+    '',
+    'Targets (issue 6: items 1 to 5; issue 9: item 6; issue 12: item 7; issue 11: item 8; issue 13: item 11)',
+  )
   const w = [62, 26, 8]
   for (const t of r.targets) lines.push(row([`${t.item}. ${t.target}`, t.measured, t.status], w))
   for (const e of r.errors)
