@@ -77,6 +77,7 @@ export {
   type UnhashedEntry,
   type VerifiableLedger,
 } from './ledger.types.js'
+export { MerkleNodeCache } from './merkle-cache.js'
 export { type ConsistencyProof, type InclusionProof, MerkleTreeReader, syncTree } from './merkle-reader.js'
 export { KyselyHashSource } from './merkle-store.js'
 export { assertLedgerSchema, migrateToLatest } from './migrations.js'

@@ -21,54 +21,38 @@ export function isStoredLevel(level: number): boolean {
   return level >= LOWEST_STORED_LEVEL && level % 2 === 0
 }
 
-/** How one requested node is rebuilt: from a stored row, a leaf (entry), or the fold of two parts. */
-export type NodeRecipe =
-  | { readonly kind: 'row'; readonly node: NodeId }
-  | { readonly kind: 'leaf'; readonly index: number }
-  | { readonly kind: 'pair'; readonly left: NodeRecipe; readonly right: NodeRecipe }
-
-/**
- * The recipe for `node` under the storage layout above.
- *
- * @example
- * nodeRecipe({ level: 1, index: 3 }) // pair of leaves 6 and 7
- */
-export function nodeRecipe(node: NodeId): NodeRecipe {
-  if (node.level === 0) return { kind: 'leaf', index: node.index }
-  if (isStoredLevel(node.level)) return { kind: 'row', node }
-  const below = node.level - 1
-  return {
-    kind: 'pair',
-    left: nodeRecipe({ level: below, index: node.index * 2 }),
-    right: nodeRecipe({ level: below, index: node.index * 2 + 1 }),
-  }
-}
-
-/** What a set of recipes reads: stored rows and entries (by leaf index), each once. */
+/** What computing a set of nodes reads: stored rows and entries (by leaf index), each once. */
 export interface FetchList {
   readonly rows: NodeId[]
   readonly leaves: number[]
 }
 
 /**
- * Collects the distinct rows and leaves `recipes` read, so one query fetches them all.
+ * The distinct stored rows and entries computing `nodes` reads, so one query fetches them all: a
+ * level-0 node is its entry, a stored level its row, any other node its two children. Nodes for
+ * which `known` is true (already cached) are not read, nor is anything below them.
  *
  * @example
- * const { rows, leaves } = fetchList(nodes.map(nodeRecipe))
+ * fetchList([{ level: 1, index: 3 }]) // { rows: [], leaves: [6, 7] }
+ * fetchList([{ level: 5, index: 1 }]) // { rows: [(4,2), (4,3)], leaves: [] }
  */
-export function fetchList(recipes: readonly NodeRecipe[]): FetchList {
+export function fetchList(
+  nodes: readonly NodeId[],
+  known: (node: NodeId) => boolean = () => false,
+): FetchList {
   const rows = new Map<string, NodeId>()
   const leaves = new Set<number>()
-  const visit = (r: NodeRecipe): void => {
-    if (r.kind === 'row') rows.set(nodeKey(r.node), r.node)
-    else if (r.kind === 'leaf') leaves.add(r.index)
+  const visit = (node: NodeId): void => {
+    if (known(node)) return
+    if (node.level === 0) leaves.add(node.index)
+    else if (isStoredLevel(node.level)) rows.set(nodeKey(node), node)
     else {
-      visit(r.left)
-      visit(r.right)
+      visit({ level: node.level - 1, index: node.index * 2 })
+      visit({ level: node.level - 1, index: node.index * 2 + 1 })
     }
   }
-  for (const r of recipes) visit(r)
-  return { rows: [...rows.values()], leaves: [...leaves].sort((a, b) => a - b) }
+  for (const node of nodes) visit(node)
+  return { rows: [...rows.values()], leaves: [...leaves].sort((x, y) => x - y) }
 }
 
 /** Map key of a node. */

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { sql } from 'kysely'
 import { assertChainId, entryCanonicalText } from './chain.js'
 import { LedgerError } from './errors.js'
+import { MerkleNodeCache } from './merkle-cache.js'
 import { treeReaches } from './merkle-layout.js'
 import { TreeSnapshot } from './merkle-snapshot.js'
 import { loadFrontier } from './merkle-store.js'
@@ -59,7 +60,15 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
  * const proof = await tree.inclusion('default', 42)
  */
 export class MerkleTreeReader {
-  constructor(private readonly db: Kysely<LedgerDatabase>) {}
+  /** Upper nodes' hashes (immutable once complete), shared by every proof this reader serves. */
+  private readonly cache: MerkleNodeCache
+
+  constructor(
+    private readonly db: Kysely<LedgerDatabase>,
+    options: { cache?: MerkleNodeCache } = {},
+  ) {
+    this.cache = options.cache ?? new MerkleNodeCache()
+  }
 
   /**
    * The size of the chain's tree, which equals its head; a tree that lags the chain (entries written
@@ -87,12 +96,12 @@ export class MerkleTreeReader {
     const n = size ?? (await this.size(chain))
     if (!Number.isSafeInteger(n) || n < 1) throw await this.badSize(chain, n)
     const nodes = nodesAt(n)
-    let snap = await TreeSnapshot.read(this.db, chain, nodes)
+    let snap = await TreeSnapshot.read(this.db, chain, nodes, this.cache)
     if (snap.head === 0) throw new LedgerError('LEDGER_CHAIN_NOT_FOUND', `chain ${chain} has no entries`)
     if (n > snap.head) throw await this.badSize(chain, n)
     if (!treeReaches(snap.covered, n)) {
       await syncTree(this.db, chain)
-      snap = await TreeSnapshot.read(this.db, chain, nodes)
+      snap = await TreeSnapshot.read(this.db, chain, nodes, this.cache)
     }
     return { n, snap }
   }
@@ -198,7 +207,7 @@ export class MerkleTreeReader {
     if (!tileFitsTree(ref, size)) return null
     if (ref.kind === 'hash') {
       const nodes = tileNodes(ref)
-      const hashes = await (await TreeSnapshot.read(this.db, chain, nodes)).readHashes(nodes)
+      const hashes = await (await TreeSnapshot.read(this.db, chain, nodes, this.cache)).readHashes(nodes)
       return Buffer.concat(hashes)
     }
     const first = ref.index * TILE_WIDTH + 1

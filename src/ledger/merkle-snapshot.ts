@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto'
 import { type Kysely, sql } from 'kysely'
 import { entryCanonicalText } from './chain.js'
 import { LedgerError } from './errors.js'
-import { coveredLeaves, fetchList, type NodeRecipe, nodeKey, nodeRecipe } from './merkle-layout.js'
+import type { MerkleNodeCache } from './merkle-cache.js'
+import { coveredLeaves, fetchList, isStoredLevel, nodeKey } from './merkle-layout.js'
 import { type EntryRow, parseStoredRow } from './row.js'
 import type { LedgerDatabase } from './schema.js'
 import { type HashSource, leafHash, type NodeId, nodeHash, TlogError, toHash } from './tlog/index.js'
@@ -35,11 +36,13 @@ export class TreeSnapshot implements HashSource {
     readonly covered: number,
     private readonly rows: ReadonlyMap<string, Buffer>,
     private readonly entries: ReadonlyMap<number, EntryRow>,
+    private readonly cache: MerkleNodeCache | undefined,
   ) {}
 
   /**
    * Reads what computing `nodes` takes, in one statement. Index lookups only: each requested row
-   * and entry is fetched by primary key, so the cost does not grow with the chain.
+   * and entry is fetched by primary key, so the cost does not grow with the chain. Nodes `cache`
+   * holds are not read (and nodes computed at its levels are added to it).
    *
    * @throws {LedgerError} LEDGER_ROW_INVALID when a stored row or entry is malformed.
    */
@@ -47,8 +50,10 @@ export class TreeSnapshot implements HashSource {
     db: Kysely<LedgerDatabase>,
     chain: string,
     nodes: readonly NodeId[],
+    cache?: MerkleNodeCache,
   ): Promise<TreeSnapshot> {
-    const { rows, leaves } = fetchList(nodes.map(nodeRecipe))
+    const known = cache ? (node: NodeId) => cache.get(chain, node) !== undefined : undefined
+    const { rows, leaves } = fetchList(nodes, known)
     const rowsJson = JSON.stringify(rows.map((n) => ({ l: n.level, i: n.index })))
     const seqsJson = JSON.stringify(leaves.map((i) => i + 1))
     // One call of the function of migration 0106 (its plan is cached per connection).
@@ -64,6 +69,7 @@ export class TreeSnapshot implements HashSource {
       coveredLeaves(row.last2 === null ? null : Number(row.last2)),
       parseNodes(chain, row.nodes),
       parseEntries(chain, row.entries),
+      cache,
     )
   }
 
@@ -79,28 +85,32 @@ export class TreeSnapshot implements HashSource {
    */
   hash(node: NodeId): Buffer {
     const key = nodeKey(node)
-    const known = this.memo.get(key)
+    const known = this.memo.get(key) ?? this.cache?.get(this.chain, node)
     if (known) return known
-    const hash = this.cook(nodeRecipe(node))
+    let hash: Buffer
+    if (node.level === 0) {
+      const entry = this.entries.get(node.index + 1)
+      if (!entry) throw missing(this.chain, node)
+      hash = leafHash(entryLeaf(entry))
+    } else if (isStoredLevel(node.level)) {
+      const stored = this.rows.get(key)
+      if (!stored) throw missing(this.chain, node)
+      hash = stored
+    } else {
+      const below = node.level - 1
+      hash = nodeHash(
+        this.hash({ level: below, index: node.index * 2 }),
+        this.hash({ level: below, index: node.index * 2 + 1 }),
+      )
+    }
     this.memo.set(key, hash)
+    this.cache?.set(this.chain, node, hash)
     return hash
   }
 
   /** {@link HashSource}: the hashes of `nodes`, in order. */
   async readHashes(nodes: readonly NodeId[]): Promise<readonly Uint8Array[]> {
     return nodes.map((n) => this.hash(n))
-  }
-
-  private cook(recipe: NodeRecipe): Buffer {
-    if (recipe.kind === 'pair') return nodeHash(this.cook(recipe.left), this.cook(recipe.right))
-    if (recipe.kind === 'row') {
-      const stored = this.rows.get(nodeKey(recipe.node))
-      if (!stored) throw missing(this.chain, recipe.node)
-      return stored
-    }
-    const entry = this.entries.get(recipe.index + 1)
-    if (!entry) throw missing(this.chain, { level: 0, index: recipe.index })
-    return leafHash(entryLeaf(entry))
   }
 }
 

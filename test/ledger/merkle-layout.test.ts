@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import {
-  coveredLeaves,
-  fetchList,
-  isStoredLevel,
-  nodeRecipe,
-  treeReaches,
-} from '../../src/ledger/merkle-layout.js'
+import { coveredLeaves, fetchList, isStoredLevel, treeReaches } from '../../src/ledger/merkle-layout.js'
 import { inclusionPlan, rootNodes } from '../../src/ledger/tlog/index.js'
 
 describe('the Merkle storage layout', () => {
@@ -23,17 +17,27 @@ describe('the Merkle storage layout', () => {
   })
 
   it('rebuilds any node from at most two stored rows or two entries', () => {
-    expect(nodeRecipe({ level: 0, index: 9 })).toEqual({ kind: 'leaf', index: 9 })
-    expect(nodeRecipe({ level: 2, index: 9 })).toEqual({ kind: 'row', node: { level: 2, index: 9 } })
-    expect(nodeRecipe({ level: 1, index: 3 })).toEqual({
-      kind: 'pair',
-      left: { kind: 'leaf', index: 6 },
-      right: { kind: 'leaf', index: 7 },
+    expect(fetchList([{ level: 0, index: 9 }])).toEqual({ rows: [], leaves: [9] })
+    expect(fetchList([{ level: 2, index: 9 }])).toEqual({ rows: [{ level: 2, index: 9 }], leaves: [] })
+    expect(fetchList([{ level: 1, index: 3 }])).toEqual({ rows: [], leaves: [6, 7] })
+    expect(fetchList([{ level: 5, index: 1 }])).toEqual({
+      rows: [
+        { level: 4, index: 2 },
+        { level: 4, index: 3 },
+      ],
+      leaves: [],
     })
-    expect(nodeRecipe({ level: 5, index: 1 })).toEqual({
-      kind: 'pair',
-      left: { kind: 'row', node: { level: 4, index: 2 } },
-      right: { kind: 'row', node: { level: 4, index: 3 } },
+  })
+
+  it('reads nothing below a node it already knows', () => {
+    const known = (n: { level: number }) => n.level >= 4
+    expect(fetchList([{ level: 5, index: 1 }], known)).toEqual({ rows: [], leaves: [] })
+    expect(fetchList([{ level: 3, index: 1 }], known)).toEqual({
+      rows: [
+        { level: 2, index: 2 },
+        { level: 2, index: 3 },
+      ],
+      leaves: [],
     })
   })
 
@@ -41,7 +45,7 @@ describe('the Merkle storage layout', () => {
     const size = 1_000_000
     for (const index of [0, 1, 499_999, 999_998, 999_999]) {
       const nodes = [{ level: 0, index }, ...inclusionPlan(index, size).flat(), ...rootNodes(size)]
-      const { rows, leaves } = fetchList(nodes.map(nodeRecipe))
+      const { rows, leaves } = fetchList(nodes)
       expect(leaves.length).toBeLessThanOrEqual(4)
       expect(rows.length).toBeLessThanOrEqual(2 * nodes.length)
       expect(rows.every((n) => isStoredLevel(n.level))).toBe(true)

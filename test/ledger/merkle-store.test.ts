@@ -8,6 +8,7 @@ import {
   entryLeafBytes,
   type LedgerEntry,
   MemoryMerkleTree,
+  MerkleNodeCache,
   MerkleTreeReader,
   openNote,
   parseCheckpoint,
@@ -81,6 +82,28 @@ describe.each(backendFactories)('the Merkle tree in the store on %s', (_name, cr
     await expect(reader.consistency('c1', 0, 5)).rejects.toThrowWithCode('TLOG_RANGE_INVALID')
     await expect(reader.consistency('c1', 5, 71)).rejects.toThrowWithCode('TLOG_RANGE_INVALID')
     await expect(reader.root('nope')).rejects.toThrowWithCode('LEDGER_CHAIN_NOT_FOUND')
+  })
+
+  it('serves the same proofs from a warm node cache as from the database alone', async () => {
+    await appendMany(handle, 150)
+    const warm = new MerkleTreeReader(handle.db, { cache: new MerkleNodeCache(1000, 2) })
+    for (let round = 0; round < 2; round += 1)
+      for (const [seq, size] of [
+        [1, 150],
+        [77, 150],
+        [150, 150],
+        [64, 100],
+      ] as const) {
+        const cold = await new MerkleTreeReader(handle.db, { cache: new MerkleNodeCache(1, 99) }).inclusion(
+          'c1',
+          seq,
+          size,
+        )
+        expect(await warm.inclusion('c1', seq, size)).toEqual(cold)
+        expect(await warm.consistency('c1', seq, size)).toEqual(
+          await new MerkleTreeReader(handle.db).consistency('c1', seq, size),
+        )
+      }
   })
 
   it('stays correct with two stores appending to one chain at once', async () => {
