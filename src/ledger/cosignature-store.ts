@@ -126,17 +126,7 @@ export async function cosignaturesOfSize(
   return rows.map(toStored)
 }
 
-function toStored(r: {
-  chain: string
-  tree_size: string | number
-  root_hash: string
-  note: string
-  witness_name: string
-  witness_key_id: string
-  witness_vkey: string
-  cosignature: string
-  cosigned_at: string | number
-}): StoredCosignature {
+function toStored(r: Omit<LedgerCosignaturesTable, 'id' | 'received_at'>): StoredCosignature {
   return {
     chain: r.chain,
     treeSize: Number(r.tree_size),

@@ -76,6 +76,16 @@ describe.each(backendFactories)('witnessed ledger on %s', (_name, createBackend)
   // The shipped policies, compiled for this run and stored in the bundle archive (migration 0104).
   let archived: { revision: string; sha256: string; bytes: Buffer }
 
+  /** `arbiter evidence` over entries 3..15 of the intact chain. */
+  const evidenceOfIntact = (out: string) => {
+    const intact = entries.intact!
+    return runArbiter([
+      'evidence',
+      ...databaseFlags(backend),
+      ...['--chain', 'intact', '--from', intact[2]!.ts, '--to', intact[14]!.ts, '--out', out],
+    ])
+  }
+
   const verify = (...extra: string[]) =>
     runArbiter([
       'verify',
@@ -270,20 +280,8 @@ describe.each(backendFactories)('witnessed ledger on %s', (_name, createBackend)
   })
 
   it('writes an evidence pack with the archived bundle that python3 verifies in an empty directory, and fails on each tampered file', async () => {
-    const intact = entries.intact!
     const out = join(dir, 'pack.tar.gz')
-    const run = await runArbiter([
-      'evidence',
-      ...databaseFlags(backend),
-      '--chain',
-      'intact',
-      '--from',
-      intact[2]!.ts,
-      '--to',
-      intact[14]!.ts,
-      '--out',
-      out,
-    ])
+    const run = await evidenceOfIntact(out)
     expect(run.stderr).toBe('')
     expect(run.stdout).toContain('13 entries (seq 3..15) in checkpoint 20 with 1 cosignature(s)')
     checkEvidencePack(out, {
@@ -311,20 +309,8 @@ describe.each(backendFactories)('witnessed ledger on %s', (_name, createBackend)
       })
       .execute()
     await handle.close()
-    const intact = entries.intact!
     const out = join(dir, 'forged-pack.tar.gz')
-    const run = await runArbiter([
-      'evidence',
-      ...databaseFlags(backend),
-      '--chain',
-      'intact',
-      '--from',
-      intact[2]!.ts,
-      '--to',
-      intact[14]!.ts,
-      '--out',
-      out,
-    ])
+    const run = await evidenceOfIntact(out)
     expect(run.code).not.toBe(0)
     expect(run.stderr).toContain('LEDGER_ROW_INVALID')
     expect(run.stderr).toContain(`expected ${UNARCHIVED.sha256}`)
