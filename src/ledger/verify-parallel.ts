@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads'
 import type pg from 'pg'
 import { describeError } from '../shared/index.js'
+import { workerEntry } from '../shared/worker-entry.js'
 import { LedgerError } from './errors.js'
 import { CopyOut } from './pg-copy-out.js'
 import type { ChainFailure, ChainReport, VerifyEntriesOptions } from './verify.js'
@@ -10,7 +11,6 @@ import { HashChecker } from './verify-hash-batch.js'
 import type { FromHashWorker, HashWorkerData, ToHashWorker } from './verify-hash-worker.js'
 import { type ClaimedRoot, rootMismatch } from './verify-merkle.js'
 import { concludeChain, type SplitCheckpoints } from './verify-outcome.js'
-import { hashWorkerEntry } from './verify-postgres-source.js'
 import { type RowBatch, RowBatcher } from './verify-row-batch.js'
 
 // The verifier for a chain on PostgreSQL, on two cores: this thread reads the rows (binary COPY, in
@@ -214,7 +214,7 @@ class ParallelRun {
   }
 
   private startWorker(): Worker {
-    const entry = hashWorkerEntry()
+    const entry = workerEntry(import.meta.url, 'verify-hash-worker')
     const workerData: HashWorkerData = { claimedSizes: [...this.claimsBySize.keys()] }
     const worker = new Worker(entry.filename, { eval: entry.eval, workerData, stdin: false })
     worker.on('message', (message: FromHashWorker) => {

@@ -1,7 +1,3 @@
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { sql } from 'kysely'
 import type pg from 'pg'
 import { CHAIN_ID_PATTERN } from './chain.js'
@@ -9,7 +5,7 @@ import { ledgerDatabase } from './create-ledger.js'
 import { postgresPoolOf } from './database.js'
 import type { VerifiableLedger } from './ledger.types.js'
 
-// Where the parallel verifier (verify-parallel.ts) gets its rows and its thread from.
+// Where the parallel verifier (verify-parallel.ts) gets its rows from.
 
 /** The SQL text of one COPY chunk: rows of the chain with `seq > after`, at most `limit`. @internal */
 export type CopyChunkSql = (after: number, limit: number) => string
@@ -56,23 +52,4 @@ export async function postgresChainSource(
     sql`SET LOCAL jit = off`,
   ].map((q) => q.compile(db).sql)
   return { pool, chunkSql, prelude, end: sql`COMMIT`.compile(db).sql }
-}
-
-/**
- * Where the hashing thread's code is. @internal
- */
-export function hashWorkerEntry(): { readonly filename: string | URL; readonly eval: boolean } {
-  // Built code (dist/) runs the .js worker; from the TypeScript sources (tests, tsx) the worker
-  // registers tsx first, as the policy and replay workers do (a worker does not inherit loader hooks).
-  const here = import.meta.url
-  if (!here.endsWith('.ts')) return { filename: new URL('./verify-hash-worker.js', here), eval: false }
-  const require = createRequire(here)
-  const manifestPath = require.resolve('tsx/package.json')
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
-    exports: Record<string, { import: { default: string } }>
-  }
-  const api = pathToFileURL(join(dirname(manifestPath), manifest.exports['./esm/api']!.import.default)).href
-  const entry = new URL('./verify-hash-worker.ts', here).href
-  const code = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}) })`
-  return { filename: code, eval: true }
 }

@@ -1,8 +1,5 @@
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads'
+import { type WorkerEntry, workerEntry } from '../shared/worker-entry.js'
 import { PolicyError, type PolicyErrorCode } from './errors.js'
 import { type ChannelViews, channelViews, createChannelBuffer } from './evaluation-channel.js'
 import type { EvaluationWorkerData, EvaluationWorkerMessage } from './evaluation-worker.js'
@@ -17,26 +14,7 @@ export interface SpawnedWorker {
   readonly port: MessagePort
 }
 
-/**
- * Where the worker's code is. Built code (dist/) runs `evaluation-worker.js` directly. From the
- * TypeScript sources (tests, tsx) the worker is TypeScript too, and a worker thread does not inherit
- * the parent's loader hooks: it registers tsx (a dev dependency) first, then imports the entry.
- */
-function workerEntry(): { readonly filename: string | URL; readonly eval: boolean } {
-  const here = import.meta.url
-  if (!here.endsWith('.ts')) return { filename: new URL('./evaluation-worker.js', here), eval: false }
-  const require = createRequire(here)
-  const manifestPath = require.resolve('tsx/package.json')
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
-    exports: Record<string, { import: { default: string } }>
-  }
-  const api = pathToFileURL(join(dirname(manifestPath), manifest.exports['./esm/api']!.import.default)).href
-  const entry = new URL('./evaluation-worker.ts', here).href
-  const code = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}) })`
-  return { filename: code, eval: true }
-}
-
-let entry: ReturnType<typeof workerEntry> | undefined
+let entry: WorkerEntry | undefined
 
 /**
  * Starts one evaluation worker and resolves once it has instantiated the bundle. The worker keeps
@@ -50,7 +28,7 @@ export function spawnWorker(
   template: WorkerTemplate,
   options: { readonly regionBytes?: number; readonly heapMiB?: number } = {},
 ): Promise<SpawnedWorker> {
-  entry ??= workerEntry()
+  entry ??= workerEntry(import.meta.url, 'evaluation-worker')
   const channel = createChannelBuffer(options.regionBytes)
   const { port1, port2 } = new MessageChannel()
   const workerData: EvaluationWorkerData = { ...template, channel, port: port2 }

@@ -2,11 +2,11 @@ import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { DEFAULT_MAX_MEMORY_MIB, parseBundle } from '../policy/index.js'
 import { describeError } from '../shared/index.js'
+import { workerEntry } from '../shared/worker-entry.js'
 import { ReplayError } from './errors.js'
 import type { ReplayReport, ReplaySelection } from './replay.types.js'
 import type { FromWorker, ReplayBatch, ReplayWorkerData, ToWorker } from './replay-worker.js'
 import { emptyTally, mergeTally, toReport } from './tally.js'
-import { replayWorkerEntry } from './worker-entry.js'
 
 export interface RunReplayOptions {
   /** The candidate bundle's tar.gz bytes. */
@@ -69,7 +69,7 @@ export async function runReplay(options: RunReplayOptions): Promise<ReplayReport
     maxMemoryMiB: options.maxMemoryMiB ?? DEFAULT_MAX_MEMORY_MIB,
   }
   const count = Math.max(1, options.workers ?? availableParallelism())
-  const entry = replayWorkerEntry()
+  const entry = workerEntry(import.meta.url, 'replay-worker')
   const total = emptyTally()
   const fetched = new Map<string, Promise<Uint8Array | null>>()
   let failure: ReplayError | null = null
