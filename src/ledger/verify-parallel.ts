@@ -1,7 +1,6 @@
 import { Worker } from 'node:worker_threads'
 import type pg from 'pg'
-import { describeError } from '../shared/index.js'
-import { workerEntry } from '../shared/worker-entry.js'
+import { describeError, workerEntry } from '../shared/index.js'
 import { LedgerError } from './errors.js'
 import { CopyOut } from './pg-copy-out.js'
 import type { ChainFailure, ChainReport, VerifyEntriesOptions } from './verify.js'

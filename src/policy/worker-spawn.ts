@@ -1,5 +1,5 @@
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads'
-import { type WorkerEntry, workerEntry } from '../shared/worker-entry.js'
+import { type WorkerEntry, workerEntry } from '../shared/index.js'
 import { PolicyError, type PolicyErrorCode } from './errors.js'
 import { type ChannelViews, channelViews, createChannelBuffer } from './evaluation-channel.js'
 import type { EvaluationWorkerData, EvaluationWorkerMessage } from './evaluation-worker.js'

@@ -18,4 +18,5 @@ export {
 } from './json-admission.js'
 export { createLogger, type Logger, silentLogger } from './logger.js'
 export { sleep } from './sleep.js'
+export { type WorkerEntry, workerEntry } from './worker-entry.js'
 export { parseWith } from './zod-issues.js'
