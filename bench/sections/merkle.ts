@@ -1,6 +1,5 @@
-import { sql } from 'kysely'
 import { createLedger, MerkleTreeReader } from '../../src/ledger/index.js'
-import { generateChain } from '../lib/generate-chain.js'
+import { generateChain, settleFixture } from '../lib/generate-chain.js'
 import type { BackendName, BenchOptions } from '../lib/options.js'
 import { sampleDecisionBody } from '../lib/rows.js'
 import { closedLoop, nowUs, round, summarise, type ThroughputResult } from '../lib/stats.js'
@@ -85,12 +84,7 @@ async function benchProofs(options: BenchOptions, store: BenchStore) {
   const t0 = nowUs()
   await generateChain(store.db, chain, size, { tree: true })
   const generateSeconds = round((nowUs() - t0) / 1e6, 1)
-  // The fixture is written in one burst a live log never sees: let PostgreSQL write it out and plan
-  // with real statistics before timing, as it would for a table grown over months.
-  if (store.kind === 'postgres') {
-    await sql`checkpoint`.execute(store.db)
-    await sql`analyze ledger_entries, ledger_merkle, ledger_heads`.execute(store.db)
-  }
+  await settleFixture(store.db, store.kind)
   const reader = new MerkleTreeReader(store.db)
   const samples = options.quick ? 300 : 3000
   const inclusion = new Float64Array(samples)

@@ -1,5 +1,5 @@
 import { compileWorker, forkCompiled, nextMessage } from '../lib/child.js'
-import { generateChain } from '../lib/generate-chain.js'
+import { generateChain, settleFixture } from '../lib/generate-chain.js'
 import type { BackendName } from '../lib/options.js'
 import { nowUs, round } from '../lib/stats.js'
 import type { BenchStore, StoreLocation } from '../lib/store.js'
@@ -56,6 +56,7 @@ export async function benchVerify(
   const t0 = nowUs()
   await generateChain(store.db, chain, n)
   const generateSeconds = round((nowUs() - t0) / 1e6, 1)
+  await settleFixture(store.db, store.kind)
   // PGlite allows one process per data directory: hand it over to the verifier.
   await store.close()
   const child = forkCompiled(compileWorker('verify-chain'), [JSON.stringify(location), chain], nodeOptions)
