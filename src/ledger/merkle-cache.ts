@@ -1,6 +1,8 @@
 import type { NodeId } from './tlog/index.js'
 
-const cacheKey = (chain: string, node: NodeId): string => `${node.level}/${node.index}/${chain}`
+// A number per node (levels are below 64): proofs look nodes up dozens of times, and a string key
+// built per lookup cost more than the lookup. Indexes past 2^47 (no real chain) are not kept.
+const nodeNumber = (node: NodeId): number => node.index * 64 + node.level
 
 /**
  * Hashes of a chain's upper Merkle nodes, kept in memory by a reader. A node is a complete subtree,
@@ -16,7 +18,8 @@ const cacheKey = (chain: string, node: NodeId): string => `${node.level}/${node.
  * cache.set('default', { level: 9, index: 3 }, hash)
  */
 export class MerkleNodeCache {
-  private readonly entries = new Map<string, Buffer>()
+  private readonly chains = new Map<string, Map<number, Buffer>>()
+  private count = 0
 
   constructor(
     readonly maxEntries = 65_536,
@@ -26,18 +29,28 @@ export class MerkleNodeCache {
   /** The kept hash of `node` in `chain`, if any. */
   get(chain: string, node: NodeId): Buffer | undefined {
     if (node.level < this.minLevel) return undefined
-    return this.entries.get(cacheKey(chain, node))
+    return this.chains.get(chain)?.get(nodeNumber(node))
   }
 
   /** Keeps the hash of `node` (ignored below `minLevel`). */
   set(chain: string, node: NodeId, hash: Buffer): void {
-    if (node.level < this.minLevel) return
-    if (this.entries.size >= this.maxEntries) this.entries.clear()
-    this.entries.set(cacheKey(chain, node), hash)
+    const key = nodeNumber(node)
+    if (node.level < this.minLevel || !Number.isSafeInteger(key)) return
+    if (this.count >= this.maxEntries) {
+      this.chains.clear()
+      this.count = 0
+    }
+    let nodes = this.chains.get(chain)
+    if (!nodes) {
+      nodes = new Map()
+      this.chains.set(chain, nodes)
+    }
+    if (!nodes.has(key)) this.count += 1
+    nodes.set(key, hash)
   }
 
   /** Number of hashes kept. */
   get size(): number {
-    return this.entries.size
+    return this.count
   }
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash as digestOf } from 'node:crypto'
 import { type Kysely, sql } from 'kysely'
 import { entryCanonicalText } from './chain.js'
 import { LedgerError } from './errors.js'
@@ -6,7 +6,7 @@ import type { MerkleNodeCache } from './merkle-cache.js'
 import { coveredLeaves, fetchList, isStoredLevel, nodeKey } from './merkle-layout.js'
 import { type EntryRow, parseStoredRow } from './row.js'
 import type { LedgerDatabase } from './schema.js'
-import { type HashSource, leafHash, type NodeId, nodeHash, TlogError, toHash } from './tlog/index.js'
+import { type HashSource, leafHash, type NodeId, nodeHash, TlogError } from './tlog/index.js'
 
 /** The outcome of one read: the chain's head, how far its stored tree reaches, and the rows asked for. */
 interface SnapshotRow {
@@ -26,7 +26,7 @@ interface SnapshotRow {
  * const [root] = await snap.readHashes([...])
  */
 export class TreeSnapshot implements HashSource {
-  private readonly memo = new Map<string, Buffer>()
+  private readonly memo = new Map<number, Buffer>()
 
   private constructor(
     readonly chain: string,
@@ -34,7 +34,7 @@ export class TreeSnapshot implements HashSource {
     readonly head: number,
     /** Leaves the stored tree covers (complete groups of four). */
     readonly covered: number,
-    private readonly rows: ReadonlyMap<string, Buffer>,
+    private readonly rows: ReadonlyMap<number, Buffer>,
     private readonly entries: ReadonlyMap<number, EntryRow>,
     private readonly cache: MerkleNodeCache | undefined,
   ) {}
@@ -134,7 +134,7 @@ export function entryLeaf(row: EntryRow): Buffer {
     row.body,
   )
   const bytes = Buffer.from(text, 'utf8')
-  if (createHash('sha256').update(bytes).digest('hex') !== row.hash)
+  if (digestOf('sha256', bytes, 'hex') !== row.hash)
     throw new LedgerError(
       'LEDGER_ROW_INVALID',
       `chain ${row.chain}: entry ${row.seq} does not match its hash`,
@@ -147,8 +147,8 @@ function jsonValue(value: unknown): unknown {
   return typeof value === 'string' ? JSON.parse(value) : value
 }
 
-function parseNodes(chain: string, value: unknown): Map<string, Buffer> {
-  const out = new Map<string, Buffer>()
+function parseNodes(chain: string, value: unknown): Map<number, Buffer> {
+  const out = new Map<number, Buffer>()
   if (!Array.isArray(value)) throw new LedgerError('LEDGER_ROW_INVALID', `chain ${chain}: bad tree rows`)
   for (const item of value) {
     if (!Array.isArray(item) || item.length !== 3)
@@ -160,7 +160,7 @@ function parseNodes(chain: string, value: unknown): Map<string, Buffer> {
         'LEDGER_ROW_INVALID',
         `chain ${chain}: tree row (${level}, ${index}) is malformed`,
       )
-    out.set(`${Number(level)}/${Number(index)}`, toHash(Buffer.from(hex, 'hex')))
+    out.set(nodeKey({ level: Number(level), index: Number(index) }), Buffer.from(hex, 'hex'))
   }
   return out
 }

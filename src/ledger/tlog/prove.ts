@@ -1,5 +1,5 @@
 import { TlogError } from './errors.js'
-import { emptyRoot, nodeHash, toHash } from './merkle-hash.js'
+import { emptyRoot, HASH_SIZE, nodeHash, toHash } from './merkle-hash.js'
 import { consistencyPlan, inclusionPlan, type NodeId, type ProofPlan, rootNodes } from './tree-plan.js'
 
 /**
@@ -34,7 +34,10 @@ async function resolvePlan(source: HashSource, plan: ProofPlan): Promise<Buffer[
     throw new TlogError('TLOG_HASH_MISSING', `hash source returned ${hashes.length} of ${flat.length} hashes`)
   let at = 0
   return plan.map((nodes) => {
-    const part = hashes.slice(at, at + nodes.length).map((h, i) => toHash(h, describe(nodes[i]!)))
+    // Checked here, described only when wrong: proofs are hot and nearly always right.
+    const part = hashes
+      .slice(at, at + nodes.length)
+      .map((h, i) => (h.length === HASH_SIZE ? h : toHash(h, describe(nodes[i]!))))
     at += nodes.length
     return foldHashes(part)
   })
