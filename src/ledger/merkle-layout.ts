@@ -66,7 +66,8 @@ export function fetchList(
  */
 export function nodeKey(node: NodeId): number {
   const key = node.index * 64 + node.level
-  if (!Number.isSafeInteger(key)) throw new TlogError('TLOG_RANGE_INVALID', `node index ${node.index} is out of range`)
+  if (!Number.isSafeInteger(key))
+    throw new TlogError('TLOG_RANGE_INVALID', `node index ${node.index} is out of range`)
   return key
 }
 
