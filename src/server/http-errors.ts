@@ -54,6 +54,9 @@ export const statusByCode: Readonly<Record<string, number>> = {
   GUARD_ALREADY_RECORDED: 409,
   LEDGER_DUPLICATE: 409,
   PAYLOAD_TOO_LARGE: 413,
+  // An entry bundle asked for holds an entry longer than the tile format allows (C2SP tlog-tiles):
+  // the request is well-formed, the resource has no representation in that format.
+  TLOG_ENTRY_TOO_LARGE: 422,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
   INTERNAL: 500,

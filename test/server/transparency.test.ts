@@ -115,6 +115,22 @@ describe.each(backendFactories)('transparency routes on %s', (name, createBacken
     expect(leaves[0]!.equals(entryLeafBytes(entries[256]!))).toBe(true)
   })
 
+  it('answers 422 TLOG_ENTRY_TOO_LARGE for a bundle holding an entry past the format\'s 65535 bytes', async () => {
+    const big = 'big-entries'
+    await f.ledger.append({ chain: big, type: 'note', body: { i: 0 } })
+    await f.ledger.append({ chain: big, type: 'note', body: { text: 'x'.repeat(70_000) } })
+    const res = await f.call(`/tlog/${big}/tile/entries/000.p/2`, { key: f.keys.auditor })
+    expect(res.status).toBe(422)
+    const body = (await res.json()) as { error: { code: string; message: string } }
+    expect(body.error.code).toBe('TLOG_ENTRY_TOO_LARGE')
+    expect(body.error.message).toMatch(/65535/)
+    // The entry before it still comes as a bundle, and proofs of the large one still work.
+    const first = await f.call(`/tlog/${big}/tile/entries/000.p/1`, { key: f.keys.auditor })
+    expect(decodeEntryBundle(Buffer.from(await first.arrayBuffer()))).toHaveLength(1)
+    const proof = await getJson(`/v1/chains/${big}/proofs/inclusion?seq=2`)
+    expect(proof.status).toBe(200)
+  })
+
   it.runIf(name === 'postgres')(
     'passes Go sumdb/note, sumdb/tlog and transparency-dev/merkle checks, and fails with another key',
     async () => {

@@ -11,6 +11,8 @@ import { ArbiterError } from '../../shared/index.js'
  * - `TLOG_KEY_INVALID`: a note signer or verifier key string is malformed.
  * - `TLOG_CHECKPOINT_MALFORMED`: a note body is not a C2SP tlog-checkpoint.
  * - `TLOG_TILE_INVALID`: a tile path or entry bundle is malformed.
+ * - `TLOG_ENTRY_TOO_LARGE`: an entry's leaf is longer than an entry bundle can hold (65535 bytes, C2SP
+ *   tlog-tiles); its bundle cannot be served, though proofs and exports of it work.
  */
 export type TlogErrorCode =
   | 'TLOG_RANGE_INVALID'
@@ -22,6 +24,7 @@ export type TlogErrorCode =
   | 'TLOG_KEY_INVALID'
   | 'TLOG_CHECKPOINT_MALFORMED'
   | 'TLOG_TILE_INVALID'
+  | 'TLOG_ENTRY_TOO_LARGE'
 
 /** A transparency-log failure with a stable {@link TlogErrorCode}. */
 export class TlogError extends ArbiterError<TlogErrorCode> {}

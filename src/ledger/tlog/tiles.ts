@@ -112,7 +112,7 @@ export function tileFitsTree(ref: TileRef, size: number): boolean {
 /**
  * An entry bundle: each leaf as a big-endian uint16 length and its bytes.
  *
- * @throws {TlogError} TLOG_TILE_INVALID when a leaf is longer than 65535 bytes (the format's limit).
+ * @throws {TlogError} TLOG_ENTRY_TOO_LARGE when a leaf is longer than 65535 bytes (the format's limit).
  * @example
  * encodeEntryBundle([leafA, leafB])
  */
@@ -121,8 +121,9 @@ export function encodeEntryBundle(leaves: readonly Uint8Array[]): Buffer {
   for (const leaf of leaves) {
     if (leaf.length > MAX_BUNDLE_ENTRY)
       throw new TlogError(
-        'TLOG_TILE_INVALID',
-        `entry of ${leaf.length} bytes does not fit an entry bundle (max ${MAX_BUNDLE_ENTRY})`,
+        'TLOG_ENTRY_TOO_LARGE',
+        `an entry of ${leaf.length} bytes does not fit a C2SP entry bundle (at most ${MAX_BUNDLE_ENTRY} bytes ` +
+          'per entry); read this range through GET /v1/entries or GET /v1/export instead',
       )
     const len = Buffer.alloc(2)
     len.writeUInt16BE(leaf.length)

@@ -69,7 +69,7 @@ describe('entry bundles', () => {
   })
 
   it('refuses an entry over 65535 bytes and a truncated bundle', () => {
-    expect(() => encodeEntryBundle([Buffer.alloc(65_536)])).toThrowWithCode('TLOG_TILE_INVALID')
+    expect(() => encodeEntryBundle([Buffer.alloc(65_536)])).toThrowWithCode('TLOG_ENTRY_TOO_LARGE')
     expect(() => decodeEntryBundle(Buffer.from([0, 5, 1]))).toThrowWithCode('TLOG_TILE_INVALID')
     expect(() => decodeEntryBundle(Buffer.from([0]))).toThrowWithCode('TLOG_TILE_INVALID')
   })
