@@ -115,7 +115,7 @@ describe.each(backendFactories)('transparency routes on %s', (name, createBacken
     expect(leaves[0]!.equals(entryLeafBytes(entries[256]!))).toBe(true)
   })
 
-  it('answers 422 TLOG_ENTRY_TOO_LARGE for a bundle holding an entry past the format\'s 65535 bytes', async () => {
+  it("answers 422 TLOG_ENTRY_TOO_LARGE for a bundle holding an entry past the format's 65535 bytes", async () => {
     const big = 'big-entries'
     await f.ledger.append({ chain: big, type: 'note', body: { i: 0 } })
     await f.ledger.append({ chain: big, type: 'note', body: { text: 'x'.repeat(70_000) } })
