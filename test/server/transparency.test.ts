@@ -65,12 +65,23 @@ describe.each(backendFactories)('transparency routes on %s', (name, createBacken
     verifyConsistency(100, COUNT, hashes(body.proof), old, tree.root())
   })
 
+  it('answers consistency to a size no chain reaches with 400 TLOG_RANGE_INVALID', async () => {
+    const { status, body } = await getJson(
+      `/v1/chains/${CHAIN}/proofs/consistency?from=1&to=9007199254740991`,
+    )
+    expect(status).toBe(400)
+    expect((body.error as { code: string }).code).toBe('TLOG_RANGE_INVALID')
+  })
+
   it.each([
     ['seq=0', 400],
     ['seq=abc', 400],
     ['seq=1&evil=1', 400],
     [`seq=${COUNT + 1}`, 400],
     ['seq=5&size=4', 400],
+    // Sizes no chain reaches, up to the largest safe integer: refused, never a plan over huge indexes.
+    ['seq=1&size=4503599627370496', 400],
+    ['seq=9007199254740991&size=9007199254740991', 400],
   ])('answers inclusion?%s with %i and a message', async (query, expected) => {
     const { status, body } = await getJson(`/v1/chains/${CHAIN}/proofs/inclusion?${query}`)
     expect(status).toBe(expected)
