@@ -6,7 +6,24 @@ import type { ReplayBatch } from './replay-worker.js'
 /** Rows per page and per batch handed to a worker. */
 export const DEFAULT_BATCH_ROWS = 500
 
-function conditions(s: ReplaySelection): ReturnType<typeof sql<SqlBool>>[] {
+/**
+ * Planner settings each page runs under (SET LOCAL, in the page's own transaction): the primary key's
+ * ordered range scan from the cursor, whatever the statistics say. A ledger just filled and not yet
+ * analyzed otherwise gets a bitmap scan of every remaining row and a sort per page, which made a
+ * 1,000,000-decision replay quadratic (minutes of one backend's CPU instead of seconds). With these a
+ * replay reads each row of the selected range once, however selective its other filters are.
+ *
+ * @internal
+ */
+export const REPLAY_PAGE_SETTINGS: readonly string[] = [
+  'enable_seqscan',
+  'enable_bitmapscan',
+  'enable_sort',
+  'jit',
+]
+
+/** The SQL conditions of a selection (the workers apply it again on the parsed bodies). @internal */
+export function replayConditions(s: ReplaySelection): ReturnType<typeof sql<SqlBool>>[] {
   const out = [sql<SqlBool>`type = 'decision'`]
   if (s.chain !== undefined) out.push(sql<SqlBool>`chain = ${s.chain}`)
   if (s.fromSeq !== undefined) out.push(sql<SqlBool>`seq >= ${String(s.fromSeq)}::bigint`)
@@ -23,6 +40,48 @@ function conditions(s: ReplaySelection): ReturnType<typeof sql<SqlBool>>[] {
 }
 
 /**
+ * Applies REPLAY_PAGE_SETTINGS to the current transaction, in one round trip.
+ *
+ * @internal
+ * @example
+ * await db.transaction().execute(async (trx) => { await pinPagePlan(trx); return page(trx) })
+ */
+export async function pinPagePlan(trx: Kysely<LedgerDatabase>): Promise<void> {
+  const calls = REPLAY_PAGE_SETTINGS.map((name) => sql`set_config(${name}, 'off', true)`)
+  await sql`SELECT ${sql.join(calls)}`.execute(trx)
+}
+
+/** A decision row as a page returns it. @internal */
+export interface ReplayRow {
+  readonly chain: string
+  readonly seq: string
+  readonly ts: string
+  readonly type: string
+  readonly body: string
+}
+
+/**
+ * One keyset page of the selection: the rows after `after` (chain, seq), in (chain, seq) order.
+ *
+ * @internal
+ * @example
+ * await replayPageQuery(db, replayConditions({ chain: 'pay' }), null, 500).execute()
+ */
+export function replayPageQuery(
+  db: Kysely<LedgerDatabase>,
+  where: readonly ReturnType<typeof sql<SqlBool>>[],
+  after: readonly [string, string] | null,
+  limit: number,
+) {
+  let query = db
+    .selectFrom('ledger_entries')
+    .select(['chain', 'seq', 'ts', 'type', sql<string>`body::text`.as('body')])
+  for (const condition of where) query = query.where(condition)
+  if (after) query = query.where(sql<SqlBool>`(chain, seq) > (${after[0]}, ${after[1]}::bigint)`)
+  return query.orderBy('chain').orderBy('seq').limit(limit)
+}
+
+/**
  * Streams the selected decision entries of a ledger database as worker batches, in (chain, seq) order,
  * by keyset pagination: one page in memory at a time (and the next one prefetched), whatever the size
  * of the ledger. Only reads (SELECT on `ledger_entries`): a read-only role is enough. The selection is
@@ -36,23 +95,20 @@ export async function* databaseBatches(
   selection: ReplaySelection = {},
   batchRows = DEFAULT_BATCH_ROWS,
 ): AsyncIterable<ReplayBatch> {
-  const where = conditions(selection)
-  type Row = { chain: string; seq: string; ts: string; type: string; body: string }
-  const page = (after: readonly [string, string] | null): Promise<Row[]> => {
-    let query = db
-      .selectFrom('ledger_entries')
-      .select(['chain', 'seq', 'ts', 'type', sql<string>`body::text`.as('body')])
-    for (const condition of where) query = query.where(condition)
-    if (after) query = query.where(sql<SqlBool>`(chain, seq) > (${after[0]}, ${after[1]}::bigint)`)
-    const rows = query.orderBy('chain').orderBy('seq').limit(batchRows).execute()
+  const where = replayConditions(selection)
+  const page = (after: readonly [string, string] | null): Promise<ReplayRow[]> => {
+    const rows = db.transaction().execute(async (trx) => {
+      await pinPagePlan(trx)
+      return replayPageQuery(trx, where, after, batchRows).execute()
+    })
     // A prefetched page may be abandoned when the consumer stops early: never an unhandled rejection.
     rows.catch(() => undefined)
     return rows
   }
-  let next: Promise<Row[]> | null = page(null)
+  let next: Promise<ReplayRow[]> | null = page(null)
   while (next) {
-    const rows: Row[] = await next
-    const last: Row | undefined = rows.at(-1)
+    const rows: ReplayRow[] = await next
+    const last: ReplayRow | undefined = rows.at(-1)
     next = last && rows.length === batchRows ? page([last.chain, String(last.seq)]) : null
     if (rows.length > 0)
       yield { rows: rows.map((r) => [r.chain, Number(r.seq), r.ts, r.type, r.body] as const) }
