@@ -272,11 +272,22 @@ export function renderTable(r: BenchResults): string {
     }
   }
   if (r.verify.length > 0) {
-    const w = [10, 11, 7, 9, 12, 14, 12, 12]
+    const w = [10, 11, 7, 9, 12, 14, 12, 12, 18, 10]
     lines.push('', '4. Chain verification incl. Merkle root (child process, `arbiter verify` heap flags)')
     lines.push(
       row(
-        ['backend', 'entries', 'valid', 'seconds', 'entries/s', 'peak RSS MB', 'start RSS MB', 'stored tree'],
+        [
+          'backend',
+          'entries',
+          'valid',
+          'seconds',
+          'entries/s',
+          'peak RSS MB',
+          'start RSS MB',
+          'stored tree',
+          '1-thread hash/s',
+          'ratio',
+        ],
         w,
       ),
     )
@@ -292,6 +303,8 @@ export function renderTable(r: BenchResults): string {
             fmt(v.peakRssMB, 1),
             fmt(v.startRssMB, 1),
             v.storedTree ? 'compared' : 'absent',
+            fmt(v.hashBaselinePerSec),
+            `${fmt(v.vsHashBaseline, 2)}×`,
           ],
           w,
         ),

@@ -20,6 +20,10 @@ export interface VerifyResult {
   /** Whether a stored Merkle tree reached the head, so its root was compared too (the recomputed root always is, with the signed notes'). */
   readonly storedTree: boolean
   readonly detail?: string
+  /** Same run, same process, right after: entries/s of one thread doing only the verifier's SHA-256 work per entry. */
+  readonly hashBaselinePerSec: number
+  /** entriesPerSec / hashBaselinePerSec: the rate against the machine's speed at the moment. */
+  readonly vsHashBaseline: number
 }
 
 export interface VerifyWorkerReport {
@@ -31,6 +35,7 @@ export interface VerifyWorkerReport {
   readonly startRssMB: number
   readonly storedTree: boolean
   readonly detail?: string
+  readonly hashBaseline: number
 }
 
 /** The heap flags bin/arbiter.js re-runs `arbiter verify` with (the command an operator runs). */
@@ -72,6 +77,8 @@ export async function benchVerify(
     generateSeconds,
     nodeOptions,
     storedTree: report.storedTree,
+    hashBaselinePerSec: round(report.hashBaseline, 0),
+    vsHashBaseline: round(report.entries / report.seconds / report.hashBaseline, 2),
     ...(report.detail === undefined ? {} : { detail: report.detail }),
   }
 }
