@@ -95,6 +95,7 @@ export {
   type EntryPage,
   type LedgerQueries,
 } from './query.js'
+export { pinRangeScanPlan, RANGE_SCAN_PLAN_SETTINGS, rangeScanPlanStatement } from './range-scan-plan.js'
 export {
   type RedactionMarker,
   redactArguments,

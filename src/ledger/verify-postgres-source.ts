@@ -4,6 +4,7 @@ import { CHAIN_ID_PATTERN } from './chain.js'
 import { ledgerDatabase } from './create-ledger.js'
 import { postgresPoolOf } from './database.js'
 import type { VerifiableLedger } from './ledger.types.js'
+import { rangeScanPlanStatement } from './range-scan-plan.js'
 
 // Where the parallel verifier (verify-parallel.ts) gets its rows from.
 
@@ -45,11 +46,8 @@ export async function postgresChainSource(
       TO STDOUT (FORMAT binary)`.compile(db).sql
   // One snapshot for every chunk; the primary key's range scan whatever the statistics say (a table
   // just filled, never analyzed, would otherwise get a full scan and sort per chunk); no JIT compile.
-  const prelude = [
-    sql`BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY`,
-    sql`SET LOCAL enable_seqscan = off`,
-    sql`SET LOCAL enable_bitmapscan = off`,
-    sql`SET LOCAL jit = off`,
-  ].map((q) => q.compile(db).sql)
+  const prelude = [sql`BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY`, rangeScanPlanStatement()].map(
+    (q) => q.compile(db).sql,
+  )
   return { pool, chunkSql, prelude, end: sql`COMMIT`.compile(db).sql }
 }

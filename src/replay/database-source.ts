@@ -1,26 +1,10 @@
 import { type Kysely, type SqlBool, sql } from 'kysely'
-import type { LedgerDatabase } from '../ledger/index.js'
+import { type LedgerDatabase, pinRangeScanPlan } from '../ledger/index.js'
 import type { ReplaySelection } from './replay.types.js'
 import type { ReplayBatch } from './replay-worker.js'
 
 /** Rows per page and per batch handed to a worker. */
 export const DEFAULT_BATCH_ROWS = 500
-
-/**
- * Planner settings each page runs under (SET LOCAL, in the page's own transaction): the primary key's
- * ordered range scan from the cursor, whatever the statistics say. A ledger just filled and not yet
- * analyzed otherwise gets a bitmap scan of every remaining row and a sort per page, which made a
- * 1,000,000-decision replay quadratic (minutes of one backend's CPU instead of seconds). With these a
- * replay reads each row of the selected range once, however selective its other filters are.
- *
- * @internal
- */
-export const REPLAY_PAGE_SETTINGS: readonly string[] = [
-  'enable_seqscan',
-  'enable_bitmapscan',
-  'enable_sort',
-  'jit',
-]
 
 /** The SQL conditions of a selection (the workers apply it again on the parsed bodies). @internal */
 export function replayConditions(s: ReplaySelection): ReturnType<typeof sql<SqlBool>>[] {
@@ -37,18 +21,6 @@ export function replayConditions(s: ReplaySelection): ReturnType<typeof sql<SqlB
       case when json_typeof(body->'reasons') = 'array' then body->'reasons' else '[]'::json end) r
       where r->>'rule' = ${s.rule})`)
   return out
-}
-
-/**
- * Applies REPLAY_PAGE_SETTINGS to the current transaction, in one round trip.
- *
- * @internal
- * @example
- * await db.transaction().execute(async (trx) => { await pinPagePlan(trx); return page(trx) })
- */
-export async function pinPagePlan(trx: Kysely<LedgerDatabase>): Promise<void> {
-  const calls = REPLAY_PAGE_SETTINGS.map((name) => sql`set_config(${name}, 'off', true)`)
-  await sql`SELECT ${sql.join(calls)}`.execute(trx)
 }
 
 /** A decision row as a page returns it. @internal */
@@ -98,7 +70,9 @@ export async function* databaseBatches(
   const where = replayConditions(selection)
   const page = (after: readonly [string, string] | null): Promise<ReplayRow[]> => {
     const rows = db.transaction().execute(async (trx) => {
-      await pinPagePlan(trx)
+      // Each page in its own short transaction, its plan held to the ordered primary-key range scan
+      // from the cursor (an unanalyzed ledger otherwise got a bitmap scan and a sort per page).
+      await pinRangeScanPlan(trx)
       return replayPageQuery(trx, where, after, batchRows).execute()
     })
     // A prefetched page may be abandoned when the consumer stops early: never an unhandled rejection.

@@ -1,12 +1,12 @@
 import { CompiledQuery, sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type DatabaseHandle, migrateToLatest, openDatabase } from '../../src/ledger/index.js'
 import {
-  databaseBatches,
-  pinPagePlan,
-  replayConditions,
-  replayPageQuery,
-} from '../../src/replay/database-source.js'
+  type DatabaseHandle,
+  migrateToLatest,
+  openDatabase,
+  pinRangeScanPlan,
+} from '../../src/ledger/index.js'
+import { databaseBatches, replayConditions, replayPageQuery } from '../../src/replay/database-source.js'
 import type { ReplaySelection } from '../../src/replay/index.js'
 import { backendFactories, type TestBackend } from '../support/backends.js'
 
@@ -49,7 +49,7 @@ describe.each(backendFactories)('replay pages on %s', (_name, createBackend) => 
 
   async function planOf(selection: ReplaySelection, after: readonly [string, string] | null) {
     return handle.db.transaction().execute(async (trx) => {
-      await pinPagePlan(trx)
+      await pinRangeScanPlan(trx)
       const page = replayPageQuery(trx, replayConditions(selection), after, 500).compile()
       const result = await trx.executeQuery<{ 'QUERY PLAN': string }>(
         CompiledQuery.raw(`EXPLAIN ${page.sql}`, [...page.parameters]),
